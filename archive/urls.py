@@ -1,0 +1,22 @@
+"""URL routes: the admin plus the read-only public pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from archive import views
+
+app_name = "archive"
+
+public_patterns = [
+    path("", views.home, name="home"),
+    path("article/<int:pk>/", views.article, name="article"),
+    path("region/<str:key>/", views.region, name="region"),
+    path("person/<int:pk>/", views.person, name="person"),
+    path("source/<int:pk>/", views.source, name="source"),
+    path("tag/<int:pk>/", views.tag, name="tag"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include((public_patterns, app_name))),
+]
