@@ -1,0 +1,1 @@
+"""Pure-Python extraction: bytes -> text -> article records. Never imports Django."""

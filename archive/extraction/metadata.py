@@ -1,0 +1,179 @@
+"""Titles, dates, outlets and bylines: the metadata lines around an article."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .datafiles import word_set
+
+CJK = "\u4e00-\u9fff"
+NAME = rf"[{CJK}][{CJK}·]{{1,5}}"
+
+# Role words in bylines: whoever follows them wrote, edited or photographed the piece.
+ROLE = (
+    r"(?:[^\s/／]{0,8}?(?:全媒体|融媒体|新媒体))?(?:本报|本刊|本台|本网|特约|首席|实习|见习|特派)*"
+    r"(?:记者|通讯员|责任编辑|值班编辑|编辑|责编|编审|审核|审校|校对|监制|主编|美编|摄影|摄像|撰文|撰稿|作者|视频|海报|制图|图文|文字|文/图|文图|图|文)"
+)
+BYLINE_LINE = [
+    # ■ 本报记者 X / 本报记者 X 摄 / 文/图 半岛全媒体首席记者 X 通讯员 Y
+    re.compile(rf"^[■□●◆▲▌]?\s*(?:{ROLE})\s*[/／|｜:：]?\s*.{{0,60}}$"),
+    # 编辑 / X, (作者：X)
+    re.compile(rf"^[（(]\s*(?:{ROLE})\s*[:：/／]?\s*.{{1,40}}[)）]$"),
+    # ■ 鞠圣娇 / □ 严维佳: a bare name after a box marker
+    re.compile(rf"^[■□]\s*{NAME}(?:\s+{NAME}){{0,2}}$"),
+]
+ROLE_TOKEN = re.compile(rf"^{ROLE}$")
+NAME_TOKEN = re.compile(rf"^{NAME}$")
+DATELINE = re.compile(
+    rf"^(?:本报讯|本台讯|本网讯|[{CJK}]{{2,8}}讯)\s*(?:[（(]([^)）]{{2,50}})[)）]"
+    rf"|((?:本报|本刊)?(?:记者|通讯员)[^，,。]{{2,40}}?报道))"
+)
+REPORTED = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*({NAME}?)(?:\s+|、)?(?=报道|摄)")
+TRAILING_BYLINE = re.compile(
+    rf"(?<=[。！？!?”])\s*((?:本报|本刊)?(?:记者|通讯员|摄影)\s*{NAME}(?:[\s、]+{NAME}){{0,3}}\s*(?:摄|报道)?)\s*$"
+)
+TITLE_SPAM_SPLIT = re.compile(r"\s*(?:-|_|\||｜|–|—(?!—))\s*(?P<suffix>[^-_|｜–—]{2,24})\s*$")
+META_LINE = re.compile(
+    r"^(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s*(?P<t>\d{1,2}:\d{2}(?::\d{2})?))?\s*(?P<rest>.*)$"
+)
+MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|-\d{1,2}-)")
+COMPLETED_YEAR = re.compile(r"去年|截至((?:19|20)\d{2})年(?:年底|底|末)|((?:19|20)\d{2})年全年")
+
+
+def is_byline(line: str) -> bool:
+    s = line.strip()
+    if len(s) > 70 or "。" in s or "，" in s:
+        return False
+    if not any(p.match(s) for p in BYLINE_LINE):
+        return False
+    return bool(byline_names(s))
+
+
+def byline_names(text: str) -> list[str]:
+    """Names of the people credited in a byline (reporters, editors, photographers)."""
+    s = re.sub(r"[■□●◆▲▌()（）]", " ", text)
+    s = re.sub(r"\s*[/／|｜:：]\s*", " ", s)
+    names: list[str] = []
+    for m in REPORTED.finditer(s):
+        if m.group(1):
+            names.append(m.group(1))
+    s = REPORTED.sub(" ", s)
+    s = re.sub(r"(报道|摄)\s*$", "", s.strip())
+    for token in re.split(r"[\s、，,]+", s):
+        token = re.sub(r"(报道|摄)$", "", token)
+        if not token:
+            continue
+        if ROLE_TOKEN.match(token):
+            continue
+        # "记者李波" written without a space
+        m = re.match(rf"^(?:{ROLE})({NAME})$", token)
+        if m and len(m.group(1)) <= 4:
+            names.append(m.group(1))
+            continue
+        if NAME_TOKEN.match(token) and len(token.replace("·", "")) <= 4:
+            names.append(token)
+    return _unique(names)
+
+
+def dateline_names(paragraph: str) -> list[str]:
+    """Authors in a dateline such as 本报讯(记者 尹腾淑) or 本报讯 记者刘家伟报道."""
+    m = DATELINE.match(paragraph)
+    if not m:
+        return []
+    return byline_names(m.group(1) or m.group(2))
+
+
+def trailing_byline(paragraph: str) -> tuple[str, list[str]] | None:
+    """A byline glued to the end of a paragraph (…减排。本报记者 杨丽娟): (byline, names)."""
+    m = TRAILING_BYLINE.search(paragraph)
+    if not m:
+        return None
+    names = byline_names(m.group(1))
+    return (m.group(1), names) if names else None
+
+
+def parse_meta_line(line: str) -> dict | None:
+    """A header line like '2022-12-31 08:19 大众报业·半岛网-半岛都市报阅读 (31357)'."""
+    m = META_LINE.match(line.strip())
+    if not m:
+        return None
+    rest = m.group("rest")
+    if len(rest) > 60 or "。" in rest:
+        return None
+    published = _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    if not published:
+        return None
+    source = re.sub(r"(阅读|浏览|点击|评论)\s*[:：]?\s*[(（]?\s*\d+\s*[)）]?", " ", rest)
+    source = re.sub(r"(来源|来自|出处)\s*[:：]", " ", source)
+    source = re.sub(r"(作者|编辑|责任编辑)\s*[:：].*$", "", source)
+    source = source.strip(" |｜·-—")
+    return {"published": published, "source": source or None}
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(value: str | None) -> str | None:
+    """Any of 2022-12-31, 2022/12/31, 2022年12月31日, 2022-12-31T08:00 -> ISO date or None."""
+    if not value:
+        return None
+    m = re.search(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", value)
+    return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def page_year(text: str) -> int | None:
+    """The year a page was most likely written in, from the years it mentions."""
+    years = [int(y) for y in YEAR.findall(text) if 1990 <= int(y) <= date.today().year + 1]
+    return max(years) if years else None
+
+
+def infer_date(lead: str, page_text: str, year: int | None) -> str | None:
+    """Date from 'X月X日' near the start of an article, with the year inferred from the page.
+
+    A page written early in a year talks about the year before as finished ("去年",
+    "截至2021年年底"), so a January–March date after such talk belongs to the next year.
+    """
+    m = MONTH_DAY.search(lead)
+    if not m or year is None:
+        return None
+    month, day = int(m.group("m")), int(m.group("d"))
+    if month <= 3 and COMPLETED_YEAR.search(page_text):
+        year += 1
+    return _iso(year, month, day)
+
+
+def strip_title_spam(title: str, body: str) -> tuple[str, str | None]:
+    """Remove an SEO suffix glued to a headline after its last dash/bar.
+
+    The suffix goes when it carries spam words (官方, 旗舰, 娱乐, app …) or shares no
+    two-character word with the article body; a real subtitle always does.
+    """
+    m = TITLE_SPAM_SPLIT.search(title)
+    if not m:
+        return title, None
+    suffix = m.group("suffix").strip()
+    head = title[: m.start()].strip()
+    if len(head) < 4:
+        return title, None
+    spam_words = word_set("title_spam.txt")
+    spammy = any(w in suffix for w in spam_words)
+    bigrams = {suffix[i : i + 2] for i in range(len(suffix) - 1)}
+    related = any(bg in body for bg in bigrams if re.fullmatch(f"[{CJK}]{{2}}", bg))
+    if spammy or not related:
+        return head, suffix
+    return title, None
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

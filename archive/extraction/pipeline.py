@@ -1,0 +1,123 @@
+"""Runs the steps; one function: parse(bytes, name) -> FileRecord."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from . import metadata, segment
+from .reader import Decoded, Page, ReadError, read
+from .records import ArticleRecord, Discard, FileRecord
+
+
+def parse(data: bytes, name: str, encoding: str | None = None, entities: bool = True) -> FileRecord:
+    """Parse one file's bytes into articles, discarded pieces and errors. Never raises for bad input."""
+    record = FileRecord(path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data))
+    try:
+        doc = read(data, name, encoding)
+    except ReadError as exc:
+        record.errors.append(f"{name}: {exc}")
+        return record
+    record.encoding = doc.encoding
+    record.text_chars = len(doc.text)
+    record.errors.extend(f"{name}: {w}" for w in doc.warnings if w.startswith("line "))
+    for page in doc.pages:
+        articles, discarded = parse_page(doc, page)
+        record.articles.extend(articles)
+        record.discarded.extend(discarded)
+    if entities:
+        from .entities import enrich
+
+        enrich(record.articles, doc.text)
+    if not record.articles and not record.errors:
+        record.errors.append(f"{name}: no article text found (everything was boilerplate)")
+    return record
+
+
+def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Discard]]:
+    text = doc.text
+    paras = segment.split_lines(text, page.start, page.end)
+    segment.classify(paras)
+    page_repairs: list[str] = []
+    paras = segment.join_breaks(paras, page_repairs)
+    drafts, dropped = segment.segment_page(paras)
+    segment.trim_heading_groups(drafts)
+    segment.reattach_fragments(drafts)
+    discarded = [Discard(p.reason or "dropped", p.start, p.end, p.text[:80]) for p in dropped]
+    page_text = text[page.start : page.end]
+    year = metadata.page_year(page_text)
+    articles: list[ArticleRecord] = []
+    for d in drafts:
+        segment.drop_repeats(d)
+        art = build_article(d, page, page_text, year)
+        if art is None:
+            for p in d.paras():
+                discarded.append(Discard("headline without article text", p.start, p.end, p.text[:80]))
+            continue
+        joins = [r for r in page_repairs if any(r.endswith(f"{p.text[:6]}…") or p.text[:6] in r for p in d.body)]
+        art.repairs = joins + d.repairs
+        articles.append(art)
+    # On a newspaper page (本报讯 datelines) articles without their own date share the
+    # page's latest dateline; unrelated posts on an aggregator page do not.
+    dated = sorted(a.published for a in articles if a.published)
+    newspaper = any(segment.NEWS_FLASH.match(a.body) for a in articles)
+    for a in articles if newspaper else []:
+        if not a.published and dated:
+            a.published = dated[-1]
+            a.confidence -= 0.1
+    return articles, discarded
+
+
+def build_article(d: segment.Draft, page: Page, page_text: str, year: int | None) -> ArticleRecord | None:
+    authors: list[str] = []
+    for b in d.bylines:
+        authors += metadata.byline_names(b.text)
+    body_paras = [p.text for p in d.body]
+    if body_paras:
+        authors += metadata.dateline_names(body_paras[0])
+        tail = metadata.trailing_byline(body_paras[-1])
+        if tail:
+            byline, names = tail
+            authors += names
+            body_paras[-1] = body_paras[-1][: body_paras[-1].rfind(byline)].rstrip()
+    for p in body_paras[1:-1]:
+        t = metadata.trailing_byline(p)
+        if t and "摄" in t[0]:
+            authors += t[1]
+    body = "\n\n".join(t for t in body_paras if t)
+    if len(re.sub(r"\s", "", body)) < 20:
+        return None
+    title, subtitle = segment.clean_title(d.heads)
+    confidence = 1.0
+    if not title:
+        title = page.title or segment.title_from_body(body)
+        confidence -= 0.3 if not page.title else 0.0
+    title, spam = metadata.strip_title_spam(title, body)
+    repairs = [f"removed an SEO suffix from the title: {spam}"] if spam else []
+    published = source = None
+    for m in d.metas:
+        meta = metadata.parse_meta_line(m.text)
+        published = published or meta["published"]
+        source = source or meta["source"]
+    published = published or metadata.normalize_date(page.published)
+    source = source or page.source
+    if not published:
+        own_year = metadata.page_year(body)
+        published = metadata.infer_date(body[:60], page_text, own_year or year)
+    if not d.bylines and not authors:
+        confidence -= 0.1
+    start, end = d.span
+    art = ArticleRecord(
+        title=title,
+        subtitle=subtitle,
+        body=body,
+        span=(start, end),
+        published=published,
+        source=source,
+        authors=metadata._unique(authors),
+        url=page.url,
+        confidence=max(confidence, 0.0),
+    )
+    art.repairs = repairs
+    art.captions = [c.text for c in d.captions]
+    return art

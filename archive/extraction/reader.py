@@ -1,0 +1,334 @@
+"""Bytes -> text: gzip, encodings, HTML and JSON-lines pages.
+
+`read()` turns one file's bytes into a `Decoded` document: the text every later step and
+every character span refers to, the encoding it was decoded with, and its pages (a .txt or
+.html file is one page, a .jsonl file one page per good line).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+from charset_normalizer import from_bytes
+
+
+class ReadError(Exception):
+    """The file cannot be turned into text; the message says what is wrong."""
+
+
+@dataclass
+class Page:
+    start: int
+    end: int
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    line: int | None = None
+
+
+@dataclass
+class Decoded:
+    text: str
+    encoding: str
+    kind: str  # txt | html | jsonl
+    pages: list[Page] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (or Office document)",
+}
+TEXT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".json", ".text")
+
+
+def kind_of(name: str) -> str:
+    base = name.lower()
+    if base.endswith(".gz"):
+        base = base[:-3]
+    if base.endswith((".html", ".htm")):
+        return "html"
+    if base.endswith((".jsonl", ".json")):
+        return "jsonl"
+    return "txt"
+
+
+def gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ReadError(f"corrupt gzip data ({exc}); re-download or re-compress the file") from exc
+
+
+def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
+    """Return (text, encoding, warnings). Raises ReadError for binary or undecodable data."""
+    warnings: list[str] = []
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise ReadError(f"unknown encoding {encoding!r} given with --encoding") from exc
+        try:
+            return data.decode(encoding), encoding, warnings
+        except UnicodeDecodeError as exc:
+            raise ReadError(
+                f"not valid {encoding} at byte {exc.start}; try without --encoding"
+            ) from exc
+    for magic, what in MAGIC.items():
+        if data.startswith(magic):
+            raise ReadError(f"{what}, not a text page")
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", warnings
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16", warnings
+        except UnicodeDecodeError as exc:
+            raise ReadError(f"broken UTF-16 text at byte {exc.start}") from exc
+    utf16 = _bomless_utf16(data)
+    if utf16:
+        try:
+            return data.decode(utf16), utf16, warnings
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), "utf-8", warnings
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.reason in ("unexpected end of data",):
+            warnings.append("a multibyte character was cut off at the end of the file")
+            return data.decode("utf-8", errors="replace"), "utf-8", warnings
+        utf8_error = exc
+    sample = data[:65536]
+    for candidate in _candidates(sample):
+        try:
+            return data.decode(candidate), candidate, warnings
+        except UnicodeDecodeError:
+            continue
+    # Mostly UTF-8 with a few broken bytes: keep the text, say so.
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    if bad and bad < len(data) / 200:
+        warnings.append(
+            f"{bad} undecodable byte sequence(s) replaced (first at byte {utf8_error.start})"
+        )
+        return data.decode("utf-8", errors="replace"), "utf-8", warnings
+    raise ReadError("binary or undecodable data, not a text page in any known encoding")
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    half = len(sample) / 2
+    if odd > 0.3 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.3 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _candidates(sample: bytes) -> list[str]:
+    names: list[str] = []
+    best = from_bytes(sample).best()
+    if best is not None:
+        names.append(best.encoding)
+    # Chinese pages in the wild: GB18030 is a superset of GBK/GB2312; Big5 for traditional.
+    for name in ("gb18030", "big5"):
+        if name not in names:
+            names.append(name)
+    return [_canonical(n) for n in names]
+
+
+def _canonical(name: str) -> str:
+    name = name.lower().replace("_", "-")
+    return {"gb2312": "gb18030", "gbk": "gb18030", "cp936": "gb18030"}.get(name, name)
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Normalise line ends, drop NULs and stray control characters; reject binary."""
+    warnings = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = len(CONTROL.findall(text))
+    if controls:
+        if controls > max(8, len(text) // 20):
+            raise ReadError(f"binary data: {controls} control characters in {len(text)} characters")
+        warnings.append(f"{controls} NUL/control character(s) removed")
+        text = CONTROL.sub("", text)
+    if not text.strip():
+        raise ReadError("empty file: there is no text to import")
+    return text, warnings
+
+
+class _TextExtractor(HTMLParser):
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "hr",
+        "dd",
+        "dt",
+    }
+    SKIP = {"script", "style", "iframe", "noscript", "template", "svg", "object", "embed"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.in_title = False
+        self.title = ""
+        self.meta: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag == "title":
+            self.in_title = True
+        elif tag == "meta":
+            key = (attrs.get("property") or attrs.get("name") or "").lower()
+            if key and attrs.get("content"):
+                self.meta[key] = attrs["content"].strip()
+        elif tag == "link" and (attrs.get("rel") or "").lower() == "canonical":
+            self.meta.setdefault("canonical", attrs.get("href") or "")
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "title":
+            self.in_title = False
+        if tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self.skip:
+            return
+        if self.in_title:
+            self.title += data
+            return
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> tuple[str, dict]:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = [re.sub(r"[ \t\u00a0]+", " ", ln).strip() for ln in text.split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    meta = parser.meta
+    published = None
+    for key in ("article:published_time", "pubdate", "publishdate", "date", "og:published_time"):
+        if meta.get(key):
+            published = meta[key]
+            break
+    info = {
+        "title": (meta.get("og:title") or parser.title or "").strip() or None,
+        "url": meta.get("og:url") or meta.get("canonical") or None,
+        "published": published,
+        "source": meta.get("og:site_name") or None,
+    }
+    return text, info
+
+
+def read(data: bytes, name: str, encoding: str | None = None) -> Decoded:
+    """Decode one file. Raises ReadError with a one-line reason when it is not a text page."""
+    if not data:
+        raise ReadError("empty file: there is no text to import")
+    if data[:2] == b"\x1f\x8b":
+        data = gunzip(data, name)
+        if not data:
+            raise ReadError("empty file inside gzip: there is no text to import")
+    elif name.lower().endswith(".gz"):
+        raise ReadError("named .gz but is not gzip data; rename or re-compress it")
+    kind = kind_of(name)
+    text, enc, warnings = decode(data, encoding)
+    text, more = clean_text(text)
+    warnings += more
+    if kind == "html":
+        text, info = html_to_text(text)
+        if not text.strip():
+            raise ReadError("HTML page without any visible text")
+        return Decoded(text, enc, kind, [Page(0, len(text), **info)], warnings)
+    if kind == "jsonl":
+        return _read_jsonl(text, enc, warnings)
+    return Decoded(text, enc, kind, [Page(0, len(text))], warnings)
+
+
+def _read_jsonl(raw: str, enc: str, warnings: list[str]) -> Decoded:
+    chunks: list[str] = []
+    pages: list[Page] = []
+    pos = 0
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            warnings.append(f"line {lineno}: not valid JSON ({exc.msg}); line skipped")
+            continue
+        if not isinstance(obj, dict):
+            warnings.append(f"line {lineno}: a JSON object was expected; line skipped")
+            continue
+        body = obj.get("text") or obj.get("content")
+        if not isinstance(body, str) or not body.strip():
+            warnings.append(f"line {lineno}: no 'text' or 'content' field; line skipped")
+            continue
+        body, _ = clean_text(body)
+        if chunks:
+            chunks.append("\n\n\n")
+            pos += 3
+        title = obj.get("title") if isinstance(obj.get("title"), str) else None
+        page_text = (
+            body
+            if not title or body.lstrip().startswith(title.strip())
+            else f"{title.strip()}\n\n{body}"
+        )
+        chunks.append(page_text)
+        pages.append(
+            Page(
+                pos,
+                pos + len(page_text),
+                title=title,
+                url=obj.get("url") if isinstance(obj.get("url"), str) else None,
+                published=obj.get("published") if isinstance(obj.get("published"), str) else None,
+                source=obj.get("source") if isinstance(obj.get("source"), str) else None,
+                line=lineno,
+            )
+        )
+        pos += len(page_text)
+    if not pages:
+        detail = "; ".join(warnings[:3])
+        raise ReadError(f"no readable page in this JSON-lines file ({detail})")
+    return Decoded("".join(chunks), enc, "jsonl", pages, warnings)

@@ -1,0 +1,393 @@
+"""Page -> articles: line classes, column-break repair, article boundaries, clean-up.
+
+A page is cut into lines; each line gets a class (boilerplate, caption, byline, header,
+column label, headline-like, body). Print-column breaks are joined, article starts are
+found from the evidence around headline-like lines, and each article's paragraphs are
+cleaned (repeated sentences dropped, an out-of-place fragment moved back).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import metadata
+from .datafiles import fullmatch_any, patterns, word_set
+
+WS = " \t\u3000\u00a0\u200b\ufeff"
+TERMINAL = "。！？!?…；;"
+CLOSERS = '”」』’"）)】》'
+SENTENCE_PUNCT = set("，,、。；;：:！？!?")
+CAPTION = re.compile(r"^[◥◤▲△▼▽]")
+BULLET = re.compile(r"^[•·●○◆◇▪■□\-\*\d]{1,3}[\.、\s]?")
+WEIBO_HEAD = re.compile(r"^(?:#[^#\n]{1,30}#\s*)*【([^】]{2,120})】(.*)$")
+TOPIC_PREFIX = re.compile(r"^(?:#[^#\n]{1,30}#\s*)+")
+SUBTITLE = re.compile(r"^[-—－─]{2,}\s*")
+NEWS_FLASH = re.compile(
+    r"^(?:本报讯|本台讯|本网讯|本刊讯|[（(]?(?:记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}\s*(?:报道)?[)）]?"
+    r"|(?:新华社|中新社|人民网|新华网|央视网)[^，,。]{0,12}(?:电|讯))"
+)
+DASHES = re.compile(r"[—－─]\s+[—－─]")
+
+
+@dataclass
+class Para:
+    """One or more physical lines that form a paragraph, with their offsets."""
+
+    pieces: list[tuple[int, int]]
+    text: str
+    kind: str = "body"
+    reason: str = ""
+    gap: int = 0  # blank lines before it
+
+    @property
+    def start(self) -> int:
+        return self.pieces[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.pieces[-1][1]
+
+
+@dataclass
+class Draft:
+    heads: list[Para] = field(default_factory=list)
+    labels: list[Para] = field(default_factory=list)
+    metas: list[Para] = field(default_factory=list)
+    bylines: list[Para] = field(default_factory=list)
+    captions: list[Para] = field(default_factory=list)
+    body: list[Para] = field(default_factory=list)
+    moved: list[Para] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    ended: bool = False  # an end marker (link line, trailing byline, editor) was seen
+
+    def paras(self) -> list[Para]:
+        return self.labels + self.heads + self.metas + self.bylines + self.captions + self.body
+
+    @property
+    def span(self) -> tuple[int, int]:
+        own = [p for p in self.paras() if p not in self.moved]
+        return (min(p.start for p in own), max(p.end for p in own))
+
+
+# ---------------------------------------------------------------- line classes
+
+
+def split_lines(text: str, start: int, end: int) -> list[Para]:
+    out: list[Para] = []
+    gap = 0
+    pos = start
+    for raw in text[start:end].split("\n"):
+        s = raw.strip(WS)
+        if s:
+            lead = len(raw) - len(raw.lstrip(WS))
+            a = pos + lead
+            out.append(Para([(a, a + len(s))], s, gap=gap))
+            gap = 0
+        else:
+            gap += 1
+        pos += len(raw) + 1
+    return out
+
+
+def headline_like(s: str) -> bool:
+    if WEIBO_HEAD.match(s):
+        return True
+    core = TOPIC_PREFIX.sub("", s)
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", core))
+    if cjk < 4 or len(core) > 50:
+        return False
+    if core[-1] in "。，,、；;：:" or "。" in core:
+        return False
+    commas = sum(core.count(c) for c in "，,")
+    return commas <= 1 and core.count("、") <= 2
+
+
+def is_label(s: str) -> bool:
+    if len(s) > 30:
+        return False
+    if re.match(r"^[■●◆▌]", s) and not metadata.is_byline(s):
+        return True
+    return len(s) <= 10 and bool(fullmatch_any("column_labels.txt").fullmatch(s))
+
+
+def classify(lines: list[Para]) -> None:
+    boiler = patterns("boilerplate.tsv")
+    blocks = patterns("block_headers.tsv")
+    in_block = ""
+    for p in lines:
+        s = p.text
+        if in_block:
+            if BULLET.match(s) or (len(s) <= 60 and p.gap == 0 and not headline_like(s)):
+                p.kind, p.reason = "boiler", in_block
+                continue
+            in_block = ""
+        hit = next((r for r, rx in blocks if rx.search(s)), None)
+        if hit:
+            p.kind, p.reason = "boiler", hit
+            in_block = hit
+            continue
+        hit = next((r for r, rx in boiler if rx.search(s)), None)
+        if hit:
+            p.kind, p.reason = "boiler", hit
+        elif CAPTION.match(s):
+            p.kind, p.reason = "caption", "image caption"
+        elif metadata.parse_meta_line(s):
+            p.kind = "meta"
+        elif metadata.is_byline(s):
+            p.kind = "byline"
+        elif is_label(s):
+            p.kind, p.reason = "label", "column label"
+        elif headline_like(s):
+            p.kind = "head"
+
+
+# ---------------------------------------------------------------- column breaks
+
+
+def ends_sentence(s: str) -> bool:
+    s = s.rstrip()
+    if not s:
+        return True
+    if s[-1] in TERMINAL:
+        return True
+    return s[-1] in CLOSERS and len(s) > 1 and s[-2] in TERMINAL
+
+
+def body_like(s: str) -> bool:
+    return len(s) >= 20 or any(c in SENTENCE_PUNCT for c in s) or "“" in s
+
+
+def join_breaks(paras: list[Para], repairs: list[str]) -> list[Para]:
+    """Join a paragraph cut by a print-column break (中\\n\\n国交通) to its continuation."""
+    out: list[Para] = []
+    for p in paras:
+        prev = out[-1] if out else None
+        tail_only = re.match(r"^[^。！？\s“”]{1,8}[。！？]", p.text) is not None
+        if (
+            prev is not None
+            and prev.kind in ("body", "head")
+            and (prev.kind == "body" or tail_only)
+            and p.kind in ("body", "head")
+            and not ends_sentence(prev.text)
+            and body_like(prev.text)
+            and (p.kind == "body" or body_like(p.text))
+            and not starts_paragraph(p.text)
+        ):
+            repairs.append(f"joined a column break: …{prev.text[-6:]}|{p.text[:6]}…")
+            prev.pieces.extend(p.pieces)
+            prev.text += p.text
+            prev.kind = "body"
+            continue
+        if p.kind == "head" and body_like(p.text) and not headline_like(p.text):
+            p.kind = "body"
+        out.append(p)
+    return out
+
+
+def starts_paragraph(s: str) -> bool:
+    """Text that opens a new paragraph rather than continuing a cut one."""
+    return bool(
+        re.match(
+            r"^(?:本报讯|[（(]?\d{1,2}月\d{1,2}日|【|#|■|●|“[^”]{0,80}”[^，,。]{0,12}(?:说|表示|介绍))",
+            s,
+        )
+    )
+
+
+# ---------------------------------------------------------------- boundaries
+
+
+def starts_article(paras: list[Para], i: int, first: bool, prev_ended: bool) -> int | None:
+    """If an article starts at paras[i], return how many heading lines it has."""
+    p = paras[i]
+    if p.kind != "head" or p.text in word_set("stop_titles.txt"):
+        return None
+    j = i
+    while j < len(paras) and paras[j].kind == "head" and j - i < 3:
+        j += 1
+        if j - i > 1 and SUBTITLE.match(paras[j - 1].text):
+            break  # a ——subtitle closes the heading group
+    group = paras[i:j]
+    nxt = paras[j] if j < len(paras) else None
+    evidence = (
+        first
+        or prev_ended
+        or WEIBO_HEAD.match(p.text) is not None
+        or any(SUBTITLE.match(g.text) for g in group[1:])
+        or (nxt is not None and nxt.kind in ("meta", "byline", "caption"))
+        or (nxt is not None and NEWS_FLASH.match(nxt.text) is not None)
+    )
+    if not evidence:
+        return None
+    # Heading lines are at most a kicker, a title and a subtitle.
+    return len(group)
+
+
+def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
+    """Cut a page's paragraphs into article drafts; return them and the dropped paragraphs."""
+    drafts: list[Draft] = []
+    dropped: list[Para] = []
+    cur: Draft | None = None
+    pending_labels: list[Para] = []
+    i = 0
+    first = True
+    while i < len(paras):
+        p = paras[i]
+        if p.kind == "boiler":
+            dropped.append(p)
+            if p.reason == "short link" and cur is not None:
+                cur.ended = True
+            i += 1
+            continue
+        if p.kind == "label":
+            pending_labels.append(p)
+            i += 1
+            continue
+        n = starts_article(paras, i, first, cur is None or cur.ended)
+        if n is None and pending_labels and p.kind in ("head", "body"):
+            # A column label opens a new slot on the page even without a byline.
+            n = 1 if p.kind == "head" else 0
+        if n is not None:
+            cur = Draft(labels=pending_labels)
+            pending_labels = []
+            drafts.append(cur)
+            cur.heads = paras[i : i + n]
+            i += n
+            first = False
+            continue
+        if pending_labels:
+            if cur is None:
+                dropped.extend(pending_labels)
+            else:
+                cur.body.extend(pending_labels)  # a label inside an article is a subhead
+            pending_labels = []
+        if cur is None:
+            # Text before any recognisable headline: a headless article.
+            cur = Draft()
+            drafts.append(cur)
+        first = False
+        if p.kind == "meta":
+            cur.metas.append(p)
+        elif p.kind == "byline":
+            cur.bylines.append(p)
+            nxt = next((q for q in paras[i + 1 :] if q.kind != "boiler"), None)
+            if cur.body and (nxt is None or nxt.kind != "body"):
+                cur.ended = True  # a byline after the text closes the article
+        elif p.kind == "caption":
+            cur.captions.append(p)
+        else:
+            cur.body.append(p)
+            if metadata.trailing_byline(p.text):
+                cur.ended = True
+        i += 1
+    dropped.extend(pending_labels)
+    return drafts, dropped
+
+
+def trim_heading_groups(drafts: list[Draft]) -> None:
+    """A heading group longer than kicker+title (+subtitle) hands its first lines back."""
+    for k, d in enumerate(drafts):
+        while d.heads and len(d.heads) > (3 if SUBTITLE.match(d.heads[-1].text) else 2):  # noqa: SIM
+            extra = d.heads.pop(0)
+            if len(extra.text) <= 6 or k == 0:
+                extra.kind, extra.reason = "label", "column label"
+                d.labels.append(extra)
+            else:
+                drafts[k - 1].body.append(extra)
+        # A short first line above a longer title is the column, not the title.
+        if len(d.heads) == 2 and len(d.heads[0].text) <= 6 < len(d.heads[1].text):
+            lab = d.heads.pop(0)
+            lab.kind, lab.reason = "label", "column label"
+            d.labels.append(lab)
+
+
+# ---------------------------------------------------------------- clean-up
+
+SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”」』’]?")
+
+
+def drop_repeats(d: Draft) -> None:
+    """Drop a sentence or paragraph that repeats text just before it verbatim."""
+    seen = ""
+    for p in d.body:
+        if p.text in seen and len(p.text) >= 10:
+            d.repairs.append(f"dropped a repeated paragraph: {p.text[:20]}…")
+            p.text = ""
+            continue
+        kept = []
+        for s in SENTENCE.findall(p.text) + [SENTENCE.sub("", p.text)]:
+            if len(s) >= 12 and s in seen:
+                d.repairs.append(f"dropped a repeated sentence: {s[:20]}…")
+                continue
+            kept.append(s)
+            seen += s
+        p.text = "".join(kept)
+    d.body = [p for p in d.body if p.text]
+
+
+def opens_mid_sentence(s: str) -> bool:
+    """A paragraph that starts inside a sentence: a closing quote before any opening one."""
+    first_close = min((s.find(c) for c in "”」』" if c in s), default=-1)
+    first_open = min((s.find(c) for c in "“「『" if c in s), default=len(s))
+    return first_close != -1 and first_close < first_open and first_close < 20
+
+
+def reattach_fragments(drafts: list[Draft]) -> None:
+    """Move a block pasted out of place back after the unfinished paragraph it continues."""
+    for k, d in enumerate(drafts):
+        for idx, p in enumerate(d.body):
+            if idx == 0 or not opens_mid_sentence(p.text):
+                continue
+            for other in drafts:
+                if other is d or not other.body:
+                    continue
+                last = other.body[-1]
+                if ends_sentence(last.text) or last.text.count("“") <= last.text.count("”"):
+                    continue
+                block = d.body[idx:]
+                d.body = d.body[:idx]
+                last.pieces.extend(block[0].pieces)
+                last.text += block[0].text
+                other.moved.extend(block)
+                other.body.extend(block[1:])
+                other.repairs.append(
+                    f"re-attached a fragment pasted out of place ({len(block)} paragraph(s) "
+                    f"from chars {block[0].start}–{block[-1].end})"
+                )
+                break
+            else:
+                continue
+            break
+
+
+def clean_title(heads: list[Para]) -> tuple[str, str]:
+    """(title, subtitle) from a heading group, weibo 【…】 and #topic# forms included."""
+    if not heads:
+        return "", ""
+    first = heads[0].text
+    rest = [h.text for h in heads[1:]]
+    m = WEIBO_HEAD.match(first)
+    if m:
+        inside, after = m.group(1).strip(), m.group(2).strip()
+        if len(inside) >= 10 or len(after) < 6:
+            first = inside
+        else:
+            first = after
+    first = TOPIC_PREFIX.sub("", first).strip()
+    first = DASHES.sub("——", first)
+    subtitle = ""
+    if "——" in first:
+        first, _, subtitle = first.partition("——")
+        first = first.strip()
+        subtitle = subtitle.strip("—－─ ")
+    for r in rest:
+        r = SUBTITLE.sub("", r).strip()
+        subtitle = f"{subtitle} {r}".strip() if subtitle else r
+    return first, subtitle
+
+
+def title_from_body(body: str) -> str:
+    first = re.split(r"[。！？!?]", body, maxsplit=1)[0]
+    first = re.sub(r"^\d{1,2}月\d{1,2}日[,，]?\s*", "", first)
+    return first[:30]
