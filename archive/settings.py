@@ -129,6 +129,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Development and tests serve static files straight from the apps (no collectstatic).
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whether the importer marks new articles as published (public) or leaves them for review.

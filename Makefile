@@ -1,0 +1,38 @@
+# Difang: `make run` for a local site, `make test` for the full check (CI runs this).
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+# Local commands run in debug mode unless DEBUG is set otherwise (no SECRET_KEY needed).
+MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
+PG_URL := postgres://postgres@127.0.0.1:5432/difang
+
+.PHONY: venv run test
+
+venv: $(STAMP)
+
+# Reinstall only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements.txt
+	touch $@
+
+run: venv
+	$(MANAGE) migrate
+	$(MANAGE) load_regions
+	$(MANAGE) ensure_demo_admin
+	if $(MANAGE) help import_raw >/dev/null 2>&1 && [ -d fixtures/raw ]; then \
+		$(MANAGE) import_raw fixtures/raw; \
+	fi
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	env -u DATABASE_URL $(PY) -m pytest
+	pg_isready -q -h 127.0.0.1 -p 5432 || \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest

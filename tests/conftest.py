@@ -1,0 +1,14 @@
+"""Shared fixtures. The gazetteer is loaded once per test session, outside the
+per-test transactions, so every DB test that asks for it sees all 3,212 regions."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(scope="session")
+def gazetteer(django_db_setup, django_db_blocker):
+    """The test database with fixtures/regions.csv and region_aliases.csv loaded."""
+    with django_db_blocker.unblock():
+        call_command("load_regions", verbosity=0, stdout=io.StringIO())
