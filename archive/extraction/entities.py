@@ -2,6 +2,66 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 
-def enrich(articles, text: str) -> None:
-    return None
+import opencc
+
+from . import officials, regions
+from .datafiles import fullmatch_any, lines
+from .records import ArticleRecord
+
+QUOTED = re.compile(r"[“「]([^“”「」，,。！？!?；;、\s]{3,12})[”」]")
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Simplified-Chinese form of text (same length for character-level conversion)."""
+    out = _t2s().convert(text)
+    return out if len(out) == len(text) else text
+
+
+def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None = None) -> None:
+    """Fill regions, people, quotes and tags of each article in place."""
+    for art in articles:
+        title = simplified(f"{art.title} {art.subtitle}".strip())
+        body = simplified(art.body)
+        art.regions = regions.resolve(f"{title}\n{body}", title_len=len(title) + 1, home=home)
+        exclude = set(art.authors)
+        found = officials.find_people(f"{title}\n{body}", exclude)
+        people = officials.merge_people(found)
+        speakers = officials.find_speakers(body, exclude | {p.name for p in people})
+        quotes = officials.find_quotes(body, found + speakers)
+        quoted_speakers = {q.speaker for q in quotes}
+        people += [officials.PersonRecord(s.name, None, None) for s in officials.merge_people(speakers) if s.name in quoted_speakers]
+        art.people = people
+        art.quotes = quotes
+        art.tags = tags_for(title, body)
+    _recurring_phrases(articles)
+
+
+def tags_for(title: str, body: str) -> list[str]:
+    tags = [t for t in lines("topics.txt") if t in title or t in body]
+    campaign = fullmatch_any("campaign_patterns.txt")
+    for m in QUOTED.finditer(f"{title}\n{body}"):
+        phrase = m.group(1)
+        if campaign.fullmatch(phrase) and phrase not in tags:
+            tags.append(phrase)
+    return tags
+
+
+def _recurring_phrases(articles: list[ArticleRecord]) -> None:
+    """A quoted short phrase used in two or more articles of a file is a campaign tag too."""
+    seen: dict[str, set[int]] = {}
+    for i, art in enumerate(articles):
+        for m in QUOTED.finditer(art.body):
+            seen.setdefault(m.group(1), set()).add(i)
+    for phrase, idx in seen.items():
+        if len(idx) >= 2:
+            for i in idx:
+                if phrase not in articles[i].tags:
+                    articles[i].tags.append(phrase)

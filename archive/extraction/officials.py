@@ -1,0 +1,230 @@
+"""People named with a role (title chains, organisations) and the quotations they speak."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import jieba
+import jieba.posseg as pseg
+
+from .datafiles import lines, word_set
+from .records import PersonRecord, QuoteRecord
+
+CJK = re.compile(r"^[\u4e00-\u9fff]+$")
+CLAUSE_BREAK = "，,。；;：:！？!?“”「」()（）《》\n 　"
+# Characters that never end a Chinese given name here: verbs and particles right after it.
+NOT_IN_NAME = set("的了在是和与及说表称等对向从把被让为将就也还都又所之其着过到")
+ORG_LEAD = re.compile(r"^(?:作为|由|在|据|曾任|现任|担任|时任|原任|原|前|今年|近日|随后|对此|其中|以及|和|与|及|同时|还有|包括|听取|邀请|聘请|陪同|会见|看望|慰问|走进|来到|采访|找到|见到)+")
+PRONOUNS = ("他", "她")
+
+
+@cache
+def _titles() -> re.Pattern:
+    words = sorted(lines("titles.txt"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+@cache
+def _surnames() -> tuple[frozenset[str], frozenset[str]]:
+    single, compound = set(), set()
+    for row in lines("surnames.txt"):
+        for s in row.split():
+            (compound if len(s) == 2 else single).add(s)
+    return frozenset(single), frozenset(compound)
+
+
+@cache
+def _verbs() -> re.Pattern:
+    words = sorted(lines("speech_verbs.txt"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+@cache
+def _followers() -> tuple[str, ...]:
+    return tuple(sorted(lines("person_followers.txt"), key=len, reverse=True))
+
+
+def name_at(text: str, pos: int) -> str | None:
+    """The Chinese personal name starting at text[pos], or None."""
+    single, compound = _surnames()
+    if text[pos : pos + 2] in compound:
+        lengths = (3, 4)
+    elif text[pos : pos + 1] in single:
+        lengths = (2, 3)
+    else:
+        return None
+    first = next(iter(pseg.cut(text[pos : pos + 8])), None)
+    token, flag = (first.word, first.flag) if first else ("", "")
+    best = None
+    for n in lengths:
+        cand = text[pos : pos + n]
+        if len(cand) < n or not CJK.match(cand) or any(c in NOT_IN_NAME for c in cand[1:]):
+            continue
+        if token == cand and not flag.startswith("nr") and cand in jieba.dt.FREQ:
+            continue  # an everyday word (平均, 齐聚), not a name
+        after = text[pos + n : pos + n + 4]
+        score = 0
+        if after.startswith(_followers()) or re.match(r"^[\u4e00-\u9fff]{1,3}地", after):
+            score += 2
+        elif not after or after[0] in CLAUSE_BREAK + "、":
+            score += 2 if n >= 3 else 1
+        if score == 0 or _titles().search(cand):
+            continue  # nothing after it that can follow a name, or a title word inside
+        if token == cand:
+            score += 2
+        if score >= 2 and (
+            best is None or score > best[0] or (score == best[0] and n > len(best[1]))
+        ):
+            best = (score, cand)
+    return best[1] if best else None
+
+
+@dataclass
+class Found:
+    name: str
+    title: str | None
+    organization: str | None
+    start: int
+
+
+def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
+    """Persons named after a title chain (莘县卫生健康局党组书记、局长徐振涛)."""
+    found: list[Found] = []
+    titles = _titles()
+    for m in titles.finditer(text):
+        pos = m.end()
+        if text[pos : pos + 1] == "的":
+            pos += 1
+        name = name_at(text, pos)
+        if not name or name in exclude:
+            continue
+        title, org = split_chain(text, m.start(), m.end())
+        found.append(Found(name, title, org, pos))
+    # 张三(某某公司董事长) / 张三,某某局局长
+    for m in re.finditer(r"[（(]([^)）]{2,40})[)）]", text):
+        inner = m.group(1)
+        t = titles.search(inner)
+        if not t or t.end() != len(inner):
+            continue
+        for n in (4, 3, 2):
+            cand = text[m.start() - n : m.start()]
+            if name_at(text, m.start() - n) == cand and cand not in exclude:
+                title, org = split_chain(inner, t.start(), t.end(), whole=True)
+                found.append(Found(cand, title, org, m.start() - n))
+                break
+    return found
+
+
+def split_chain(text: str, t_start: int, t_end: int, whole: bool = False) -> tuple[str, str | None]:
+    """Split 'organisation + title chain' ending at t_end into (title, organisation)."""
+    a = t_start
+    limit = 0 if whole else max(0, t_start - 45)
+    while a > limit and text[a - 1] not in CLAUSE_BREAK:
+        a -= 1
+    segment = text[a:t_end]
+    parts = segment.split("、")
+    first = parts[0]
+    m = _titles().search(first)
+    if m is None:
+        return segment, None
+    org = ORG_LEAD.sub("", first[: m.start()])
+    if "的" in org:
+        org = org[org.rfind("的") + 1 :]
+    title = "、".join([first[m.start() :]] + parts[1:])
+    return title, (org or None)
+
+
+def find_speakers(text: str, exclude: set[str]) -> list[Found]:
+    """Names directly followed by a speech verb (李振峰说), for quotes without a title."""
+    out = []
+    verbs = _verbs()
+    for m in verbs.finditer(text):
+        for n in (4, 3, 2):
+            p = m.start() - n
+            if p < 0:
+                continue
+            cand = text[p : m.start()]
+            if name_at(text, p) == cand and cand not in exclude and p > 0 and not CJK.match(text[p - 1]):
+                out.append(Found(cand, None, None, p))
+                break
+    return out
+
+
+QUOTE = re.compile(r"“([^“”]{2,1000})”|「([^「」]{2,1000})」")
+SPEECHY = re.compile(r"[，,。！？!?；;]")
+
+
+def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
+    """Direct quotations attributed to their speakers; slogans in quotes are skipped."""
+    names = sorted({p.name for p in people}, key=len, reverse=True)
+    if not names:
+        return []
+    name_rx = re.compile("|".join(map(re.escape, names)))
+    verbs = _verbs()
+    mentions = sorted((m.start(), m.group()) for m in name_rx.finditer(body))
+    quotes: list[QuoteRecord] = []
+
+    def last_named(before: int) -> str | None:
+        prev = [n for s, n in mentions if s < before]
+        return prev[-1] if prev else None
+
+    def by_title(fragment: str) -> str | None:
+        # 徐局长说: a surname plus a title word refers to a person already named.
+        m = re.match(r"^([\u4e00-\u9fff]{1,2}?)(" + _titles().pattern + ")", fragment)
+        if not m:
+            return None
+        for p in people:
+            if p.name.startswith(m.group(1)) and p.title and m.group(2) in p.title:
+                return p.name
+        return None
+
+    for m in QUOTE.finditer(body):
+        text = m.group(1) or m.group(2)
+        if len(text) < 8 or not SPEECHY.search(text):
+            continue  # a slogan or term in quotes, not speech
+        speaker = None
+        tail = body[m.end() : m.end() + 80]
+        tail = re.split(r"[。！？!?\n“]", tail, maxsplit=1)[0]
+        if tail.lstrip("，,").startswith(PRONOUNS) and verbs.search(tail[:12]):
+            speaker = last_named(m.start())
+        if speaker is None:
+            for nm in name_rx.finditer(tail):
+                rest = tail[nm.end() : nm.end() + 12]
+                if nm.start() <= 45 and (verbs.search(rest) or nm.start() <= 30 and not re.search(r"[，,]", tail[: nm.start()])):
+                    speaker = nm.group()
+                    break
+        if speaker is None:
+            speaker = by_title(tail.lstrip("，, "))
+        if speaker is None:
+            head = body[max(0, m.start() - 80) : m.start()]
+            head_clause = re.split(r"[。！？!?\n]", head)[-1]
+            if re.search(r"(?:" + verbs.pattern + r")\s*[：:，,]?\s*$", head_clause):
+                named = [n.group() for n in name_rx.finditer(head_clause)]
+                if named:
+                    speaker = named[-1]
+                elif head_clause.strip().startswith(PRONOUNS) or by_title(head_clause.strip()):
+                    speaker = by_title(head_clause.strip()) or last_named(m.start())
+        if speaker is None and m.start() > 0 and body[m.start() - 1] == "\n":
+            prev_par = body[: m.start()].rstrip().rsplit("\n", 1)[-1]
+            if re.search(r"(?:" + verbs.pattern + r")\s*[：:]\s*$", prev_par):
+                named = [n.group() for n in name_rx.finditer(prev_par)]
+                speaker = named[-1] if named else last_named(m.start())
+        if speaker:
+            quotes.append(QuoteRecord(speaker, text, m.start(1) if m.group(1) else m.start(2), m.end() - 1))
+    return quotes
+
+
+def merge_people(found: list[Found]) -> list[PersonRecord]:
+    """One record per name: the longest title chain seen, with its organisation."""
+    best: dict[str, Found] = {}
+    for f in found:
+        cur = best.get(f.name)
+        if cur is None or (f.title and (not cur.title or len(f.title) > len(cur.title))):
+            best[f.name] = Found(f.name, f.title, f.organization or (cur.organization if cur else None), min(f.start, cur.start) if cur else f.start)
+    return [PersonRecord(f.name, f.title, f.organization) for f in sorted(best.values(), key=lambda f: f.start)]
+
+
+def stop_names() -> frozenset[str]:
+    return word_set("surnames.txt")

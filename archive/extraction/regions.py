@@ -1,0 +1,239 @@
+"""Gazetteer matching: administrative places in an article, resolved to GB/T 2260 codes.
+
+Names (full, short, aliases, retired names) are found with one Aho-Corasick pass. A match
+must sit on jieba word boundaries (上海城市 is not 海城市, 示范县 is not 范县); a short
+name that is also an everyday word (合作, 安康, 石门) needs a related place in the same
+article; a name shared by several places (鼓楼区, 朝阳区) is resolved only by evidence (a
+parent or child named in the article, the outlet's home region), otherwise left out.
+Township names are taken when written after their county (莘县燕店镇).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import ahocorasick
+import jieba
+import jieba.posseg
+
+from .datafiles import csv_rows, word_set
+from .records import RegionRef
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
+TOWNSHIP_STOP = re.compile(r"(城乡|下乡|家乡|回乡|老乡|返乡|故乡|城镇|乡镇|市镇|重镇|强镇|名镇|小镇|古镇|街道办)$")
+jieba.setLogLevel(60)
+
+
+@dataclass
+class Place:
+    code: str
+    name: str
+    short_name: str
+    level: str
+    parent: str | None
+    ancestors: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class Gazetteer:
+    places: dict[str, Place] = field(default_factory=dict)
+    names: dict[str, set[str]] = field(default_factory=dict)  # name -> codes
+    full: set[str] = field(default_factory=set)  # names that carry an administrative suffix
+    automaton: ahocorasick.Automaton | None = None
+
+    def add_name(self, name: str, code: str, full: bool) -> None:
+        if len(name) < 2:
+            return
+        self.names.setdefault(name, set()).add(code)
+        if full:
+            self.full.add(name)
+
+    def build(self) -> Gazetteer:
+        for place in self.places.values():
+            chain, parent = [], place.parent
+            while parent and parent in self.places:
+                chain.append(parent)
+                parent = self.places[parent].parent
+            place.ancestors = tuple(chain)
+        auto = ahocorasick.Automaton()
+        for name in self.names:
+            auto.add_word(name, name)
+        auto.make_automaton()
+        self.automaton = auto
+        return self
+
+
+@cache
+def gazetteer(directory: Path = FIXTURES) -> Gazetteer:
+    """The national gazetteer from fixtures/regions.csv plus fixtures/region_aliases.csv."""
+    g = Gazetteer()
+    for row in csv_rows(directory / "regions.csv"):
+        p = Place(row["code"], row["name"], row.get("short_name") or "", row["level"], row.get("parent_code") or None)
+        g.places[p.code] = p
+    for p in g.places.values():
+        g.add_name(p.name, p.code, full=True)
+        if p.short_name and p.short_name != p.name:
+            g.add_name(p.short_name, p.code, full=False)
+    alias_file = directory / "region_aliases.csv"
+    if alias_file.exists():
+        for row in csv_rows(alias_file):
+            code = (row.get("code") or "").strip()
+            if code in g.places:
+                g.add_name(row["alias"].strip(), code, full=True)
+    return g.build()
+
+
+@cache
+def common_word_names(g: Gazetteer) -> frozenset[str]:
+    """Short names that jieba's dictionary knows as everyday words (资源, 振兴, 友好, 比如)."""
+    tags = jieba.posseg.dt.word_tag_tab if hasattr(jieba.posseg.dt, "word_tag_tab") else {}
+    if not tags:
+        jieba.posseg.dt.tokenizer.initialize()
+        tags = jieba.posseg.dt.word_tag_tab
+    out = set()
+    for name, codes in g.names.items():
+        if name in g.full or any(g.places[c].level != "county" for c in codes):
+            continue  # province and city short names are well known; only counties
+        tag = tags.get(name)
+        if tag is not None and not tag.startswith("ns"):
+            out.add(name)
+    return frozenset(out)
+
+
+@cache
+def safe_short(g: Gazetteer) -> frozenset[str]:
+    """Short names that can stand alone: not everyday words."""
+    return frozenset(n for n in g.names if n not in g.full and n not in common_word_names(g))
+
+
+def _boundaries(text: str, start: int, end: int) -> set[int]:
+    """Word boundaries (absolute offsets) of jieba's segmentation around text[start:end]."""
+    a, b = max(0, start - 6), min(len(text), end + 6)
+    cuts, pos = {a, b}, a
+    for word in jieba.cut(text[a:b], HMM=False):
+        pos += len(word)
+        cuts.add(pos)
+    return cuts
+
+
+@dataclass
+class Hit:
+    name: str
+    start: int
+    end: int
+    codes: set[str]
+
+
+def find(text: str, g: Gazetteer | None = None) -> list[Hit]:
+    """Every gazetteer name in text that sits on word boundaries (longest match wins)."""
+    g = g or gazetteer()
+    raw = []
+    for end_idx, name in g.automaton.iter(text):
+        start = end_idx - len(name) + 1
+        raw.append((start, end_idx + 1, name))
+    raw.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    hits: list[Hit] = []
+    taken_until = -1
+    for start, end, name in raw:
+        if start < taken_until:
+            continue
+        cuts = _boundaries(text, start, end)
+        if start not in cuts:
+            continue
+        if name not in g.full and end not in cuts:
+            continue
+        hits.append(Hit(name, start, end, set(g.names[name])))
+        taken_until = end
+    return hits
+
+
+def resolve(
+    text: str,
+    title_len: int = 0,
+    home: set[str] | None = None,
+    g: Gazetteer | None = None,
+) -> list[RegionRef]:
+    """Resolve places in `title + body` text; `title_len` chars at the start are the title."""
+    g = g or gazetteer()
+    hits = find(text, g)
+    needs_context = word_set("region_needs_context.txt") | common_word_names(g)
+    # Evidence: places named unambiguously, with their ancestors, and the outlet's home.
+    certain: set[str] = set()
+    for h in hits:
+        if len(h.codes) == 1 and h.name not in needs_context and (h.name in g.full or h.name in safe_short(g)):
+            (code,) = h.codes
+            certain.add(code)
+    context = set(home or ())
+    for code in certain:
+        context.add(code)
+        context.update(g.places[code].ancestors)
+
+    def related(code: str) -> bool:
+        """A place in the article is this one's prefecture/parent, or lies inside it."""
+        p = g.places[code]
+        near = p.ancestors[:1] if p.level == "county" else p.ancestors
+        if any(a in context and (g.places[a].level != "province" or a == p.parent) for a in near):
+            return True
+        return any(code in g.places[c].ancestors for c in certain)
+
+    def closest(codes: set[str]) -> set[str]:
+        """Keep the candidates whose nearest named ancestor is nearest (city beats province)."""
+        dist = {}
+        for c in codes:
+            hops = [i for i, a in enumerate(g.places[c].ancestors) if a in context]
+            if hops:
+                dist[c] = hops[0]
+            elif any(c in g.places[x].ancestors for x in certain):
+                dist[c] = -1
+        best = min(dist.values(), default=None)
+        return {c for c, d in dist.items() if d == best}
+
+    counts: dict[str, list[Hit]] = {}
+    for h in hits:
+        codes = set(h.codes)
+        if len(codes) > 1:
+            # A name shared by a city and its own county (辽阳市/辽阳县) means the city.
+            tops = {c for c in codes if not any(a in codes for a in g.places[c].ancestors)}
+            if len(tops) == 1 and h.name not in g.full:
+                codes = tops
+        if len(codes) > 1:
+            codes = closest(codes)
+        if len(codes) != 1:
+            continue  # ambiguous without evidence: left unresolved, not guessed
+        (code,) = codes
+        if h.name in needs_context and not related(code):
+            continue
+        counts.setdefault(code, []).append(h)
+    refs: dict[str, RegionRef] = {}
+    scores: dict[str, float] = {}
+    for code, hs in counts.items():
+        p = g.places[code]
+        refs[code] = RegionRef(p.name, code, p.level, mentions=len(hs), parent_code=p.parent)
+        score = float(len(hs))
+        if any(h.start < title_len for h in hs):
+            score += 5
+        if any(h.start < title_len + 120 for h in hs):
+            score += 2
+        scores[code] = score
+    for code, hs in counts.items():
+        if g.places[code].level != "county":
+            continue
+        for h in hs:
+            m = TOWNSHIP.match(text, h.end)
+            if m and not TOWNSHIP_STOP.search(m.group(1)) and m.group(1) not in g.names:
+                key = f"{code}:{m.group(1)}"
+                if key in refs:
+                    refs[key].mentions += 1
+                    continue
+                refs[key] = RegionRef(m.group(1), None, "township", parent_code=code)
+                scores[key] = scores[code] - 1
+    if scores:
+        top = max(scores.values())
+        for key, ref in refs.items():
+            ref.primary = scores[key] >= max(3.0, top * 0.6)
+    order = sorted(refs, key=lambda k: (-scores[k], refs[k].name))
+    return [refs[k] for k in order]
