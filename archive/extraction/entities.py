@@ -37,7 +37,11 @@ def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None 
         speakers = officials.find_speakers(body, exclude | {p.name for p in people})
         quotes = officials.find_quotes(body, found + speakers)
         quoted_speakers = {q.speaker for q in quotes}
-        people += [officials.PersonRecord(s.name, None, None) for s in officials.merge_people(speakers) if s.name in quoted_speakers]
+        people += [
+            officials.PersonRecord(s.name, None, None)
+            for s in officials.merge_people(speakers)
+            if s.name in quoted_speakers
+        ]
         art.people = people
         art.quotes = quotes
         art.tags = tags_for(title, body)

@@ -16,7 +16,9 @@ CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 CLAUSE_BREAK = "，,。；;：:！？!?“”「」()（）《》\n 　"
 # Characters that never end a Chinese given name here: verbs and particles right after it.
 NOT_IN_NAME = set("的了在是和与及说表称等对向从把被让为将就也还都又所之其着过到")
-ORG_LEAD = re.compile(r"^(?:作为|由|在|据|曾任|现任|担任|时任|原任|原|前|今年|近日|随后|对此|其中|以及|和|与|及|同时|还有|包括|听取|邀请|聘请|陪同|会见|看望|慰问|走进|来到|采访|找到|见到)+")
+ORG_LEAD = re.compile(
+    r"^(?:作为|由|在|据|曾任|现任|担任|时任|原任|原|前|今年|近日|随后|对此|其中|以及|和|与|及|同时|还有|包括|听取|邀请|聘请|陪同|会见|看望|慰问|走进|来到|采访|找到|见到)+"
+)
 PRONOUNS = ("他", "她")
 
 
@@ -146,7 +148,12 @@ def find_speakers(text: str, exclude: set[str]) -> list[Found]:
             if p < 0:
                 continue
             cand = text[p : m.start()]
-            if name_at(text, p) == cand and cand not in exclude and p > 0 and not CJK.match(text[p - 1]):
+            if (
+                name_at(text, p) == cand
+                and cand not in exclude
+                and p > 0
+                and not CJK.match(text[p - 1])
+            ):
                 out.append(Found(cand, None, None, p))
                 break
     return out
@@ -192,7 +199,11 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
         if speaker is None:
             for nm in name_rx.finditer(tail):
                 rest = tail[nm.end() : nm.end() + 12]
-                if nm.start() <= 45 and (verbs.search(rest) or nm.start() <= 30 and not re.search(r"[，,]", tail[: nm.start()])):
+                if nm.start() <= 45 and (
+                    verbs.search(rest)
+                    or nm.start() <= 30
+                    and not re.search(r"[，,]", tail[: nm.start()])
+                ):
                     speaker = nm.group()
                     break
         if speaker is None:
@@ -212,7 +223,9 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                 named = [n.group() for n in name_rx.finditer(prev_par)]
                 speaker = named[-1] if named else last_named(m.start())
         if speaker:
-            quotes.append(QuoteRecord(speaker, text, m.start(1) if m.group(1) else m.start(2), m.end() - 1))
+            quotes.append(
+                QuoteRecord(speaker, text, m.start(1) if m.group(1) else m.start(2), m.end() - 1)
+            )
     return quotes
 
 
@@ -222,8 +235,16 @@ def merge_people(found: list[Found]) -> list[PersonRecord]:
     for f in found:
         cur = best.get(f.name)
         if cur is None or (f.title and (not cur.title or len(f.title) > len(cur.title))):
-            best[f.name] = Found(f.name, f.title, f.organization or (cur.organization if cur else None), min(f.start, cur.start) if cur else f.start)
-    return [PersonRecord(f.name, f.title, f.organization) for f in sorted(best.values(), key=lambda f: f.start)]
+            best[f.name] = Found(
+                f.name,
+                f.title,
+                f.organization or (cur.organization if cur else None),
+                min(f.start, cur.start) if cur else f.start,
+            )
+    return [
+        PersonRecord(f.name, f.title, f.organization)
+        for f in sorted(best.values(), key=lambda f: f.start)
+    ]
 
 
 def stop_names() -> frozenset[str]:

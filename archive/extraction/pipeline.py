@@ -11,8 +11,13 @@ from .records import ArticleRecord, Discard, FileRecord
 
 
 def parse(data: bytes, name: str, encoding: str | None = None, entities: bool = True) -> FileRecord:
-    """Parse one file's bytes into articles, discarded pieces and errors. Never raises for bad input."""
-    record = FileRecord(path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data))
+    """Parse one file's bytes into articles, discarded pieces and errors.
+
+    Never raises for bad input: a file that cannot be read gets an error message instead.
+    """
+    record = FileRecord(
+        path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
+    )
     try:
         doc = read(data, name, encoding)
     except ReadError as exc:
@@ -52,9 +57,15 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
         art = build_article(d, page, page_text, year)
         if art is None:
             for p in d.paras():
-                discarded.append(Discard("headline without article text", p.start, p.end, p.text[:80]))
+                discarded.append(
+                    Discard("headline without article text", p.start, p.end, p.text[:80])
+                )
             continue
-        joins = [r for r in page_repairs if any(r.endswith(f"{p.text[:6]}…") or p.text[:6] in r for p in d.body)]
+        joins = [
+            r
+            for r in page_repairs
+            if any(r.endswith(f"{p.text[:6]}…") or p.text[:6] in r for p in d.body)
+        ]
         art.repairs = joins + d.repairs
         articles.append(art)
     # On a newspaper page (本报讯 datelines) articles without their own date share the
@@ -68,7 +79,9 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
     return articles, discarded
 
 
-def build_article(d: segment.Draft, page: Page, page_text: str, year: int | None) -> ArticleRecord | None:
+def build_article(
+    d: segment.Draft, page: Page, page_text: str, year: int | None
+) -> ArticleRecord | None:
     authors: list[str] = []
     for b in d.bylines:
         authors += metadata.byline_names(b.text)

@@ -24,7 +24,9 @@ from .records import RegionRef
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
-TOWNSHIP_STOP = re.compile(r"(城乡|下乡|家乡|回乡|老乡|返乡|故乡|城镇|乡镇|市镇|重镇|强镇|名镇|小镇|古镇|街道办)$")
+TOWNSHIP_STOP = re.compile(
+    r"(城乡|下乡|家乡|回乡|老乡|返乡|故乡|城镇|乡镇|市镇|重镇|强镇|名镇|小镇|古镇|街道办)$"
+)
 jieba.setLogLevel(60)
 
 
@@ -72,7 +74,13 @@ def gazetteer(directory: Path = FIXTURES) -> Gazetteer:
     """The national gazetteer from fixtures/regions.csv plus fixtures/region_aliases.csv."""
     g = Gazetteer()
     for row in csv_rows(directory / "regions.csv"):
-        p = Place(row["code"], row["name"], row.get("short_name") or "", row["level"], row.get("parent_code") or None)
+        p = Place(
+            row["code"],
+            row["name"],
+            row.get("short_name") or "",
+            row["level"],
+            row.get("parent_code") or None,
+        )
         g.places[p.code] = p
     for p in g.places.values():
         g.add_name(p.name, p.code, full=True)
@@ -164,7 +172,11 @@ def resolve(
     # Evidence: places named unambiguously, with their ancestors, and the outlet's home.
     certain: set[str] = set()
     for h in hits:
-        if len(h.codes) == 1 and h.name not in needs_context and (h.name in g.full or h.name in safe_short(g)):
+        if (
+            len(h.codes) == 1
+            and h.name not in needs_context
+            and (h.name in g.full or h.name in safe_short(g))
+        ):
             (code,) = h.codes
             certain.add(code)
     context = set(home or ())

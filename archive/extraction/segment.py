@@ -288,7 +288,7 @@ def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
 def trim_heading_groups(drafts: list[Draft]) -> None:
     """A heading group longer than kicker+title (+subtitle) hands its first lines back."""
     for k, d in enumerate(drafts):
-        while d.heads and len(d.heads) > (3 if SUBTITLE.match(d.heads[-1].text) else 2):  # noqa: SIM
+        while d.heads and len(d.heads) > (3 if SUBTITLE.match(d.heads[-1].text) else 2):
             extra = d.heads.pop(0)
             if len(extra.text) <= 6 or k == 0:
                 extra.kind, extra.reason = "label", "column label"
@@ -335,7 +335,7 @@ def opens_mid_sentence(s: str) -> bool:
 
 def reattach_fragments(drafts: list[Draft]) -> None:
     """Move a block pasted out of place back after the unfinished paragraph it continues."""
-    for k, d in enumerate(drafts):
+    for d in drafts:
         for idx, p in enumerate(d.body):
             if idx == 0 or not opens_mid_sentence(p.text):
                 continue

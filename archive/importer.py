@@ -1,0 +1,218 @@
+"""The only bridge from extraction records to the ORM: one short transaction per file.
+
+Natural keys make re-import a no-op: a raw file is known by its sha256, an article by the
+hash of its simplified, whitespace-free title and body. The same article found in another
+file gains an Occurrence, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import jieba
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from archive.extraction.entities import simplified
+from archive.extraction.records import ArticleRecord, FileRecord
+from archive.models import (
+    Article,
+    ArticleRegion,
+    ArticleTag,
+    Mention,
+    Occurrence,
+    Person,
+    Position,
+    Quote,
+    RawFile,
+    Region,
+    Source,
+    Tag,
+)
+
+CAMPAIGN_HINT = re.compile(
+    r"(年|行动|活动|工程|计划|攻坚战|大讨论|[一二三四五六七八九十两].[一二三四五六七八九十两].)$"
+)
+
+
+def content_hash(title: str, body: str) -> str:
+    key = re.sub(r"\s+", "", simplified(f"{title}\n{body}"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def search_text(title: str, subtitle: str, body: str) -> str:
+    """Simplified, jieba-segmented text for full-text search (words separated by spaces)."""
+    text = simplified(f"{title} {subtitle}\n{body}")
+    return " ".join(w for w in jieba.cut_for_search(text) if w.strip())
+
+
+def import_file(record: FileRecord, data: bytes, source_name: str | None = None) -> str:
+    """Write one parsed file; return its status: imported, unchanged or failed."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _write(record, data, source_name)
+        except IntegrityError:
+            # Another importer wrote the same natural key at the same moment: try once
+            # more, when the other transaction's rows are visible and become no-ops.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
+    existing = RawFile.objects.filter(sha256=record.sha256).first()
+    if existing is not None and existing.status == RawFile.Status.IMPORTED:
+        return "unchanged"
+    failed = not record.articles
+    fields = dict(
+        path=record.path[:1000],
+        size=record.size,
+        content=RawFile.compress(data),
+        encoding=record.encoding or "",
+        status=RawFile.Status.FAILED if failed else RawFile.Status.IMPORTED,
+        error="\n".join(record.errors),
+        text_chars=record.text_chars,
+        discarded=[d.as_contract() | {"text": d.text} for d in record.discarded],
+    )
+    if existing is not None:
+        if failed:
+            return "failed"
+        for key, value in fields.items():
+            setattr(existing, key, value)
+        existing.save()
+        raw = existing
+    else:
+        raw = RawFile.objects.create(sha256=record.sha256, **fields)
+    if failed:
+        return "failed"
+    for art in record.articles:
+        save_article(raw, art, source_name)
+    return "imported"
+
+
+def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = None) -> Article:
+    digest = content_hash(rec.title, rec.body)
+    article = Article.objects.filter(content_hash=digest).first()
+    if article is None:
+        publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
+        article = Article.objects.create(
+            title=rec.title[:500],
+            subtitle=rec.subtitle[:500],
+            body=rec.body,
+            published=rec.published,
+            source=source_for(source_name or rec.source),
+            authors=rec.authors,
+            url=rec.url,
+            raw_file=raw,
+            span_start=rec.span[0],
+            span_end=rec.span[1],
+            content_hash=digest,
+            review_status=Article.ReviewStatus.PUBLISHED if publish else Article.ReviewStatus.NEW,
+            search_text=search_text(rec.title, rec.subtitle, rec.body),
+            confidence=rec.confidence,
+            repairs=rec.repairs,
+        )
+        link_entities(article, rec)
+    Occurrence.objects.get_or_create(
+        article=article,
+        raw_file=raw,
+        span_start=rec.span[0],
+        defaults={"span_end": rec.span[1]},
+    )
+    return article
+
+
+def source_for(name: str | None) -> Source | None:
+    """The outlet by its name (created on first sight); curators merge aliases later."""
+    if not name or not name.strip():
+        return None
+    return Source.objects.get_or_create(name=name.strip()[:200])[0]
+
+
+def region_for(ref) -> Region | None:
+    if ref.code:
+        return Region.objects.filter(code=ref.code).first()
+    parent = Region.objects.filter(code=ref.parent_code).first() if ref.parent_code else None
+    if parent is None:
+        return None
+    region, _ = Region.objects.get_or_create(
+        parent=parent, name=ref.name, defaults={"level": Region.Level.TOWNSHIP}
+    )
+    return region
+
+
+def link_entities(article: Article, rec: ArticleRecord) -> None:
+    """Regions, people with positions, quotes and machine tags of a new article."""
+    county = None
+    for ref in rec.regions:
+        region = region_for(ref)
+        if region is None:
+            continue
+        ArticleRegion.objects.get_or_create(
+            article=article,
+            region=region,
+            defaults={"primary": ref.primary, "mentions": ref.mentions},
+        )
+        if ref.primary and county is None and region.level != Region.Level.TOWNSHIP:
+            county = region
+    persons: dict[str, Person] = {}
+    for p in rec.people:
+        person = person_for(p.name, p.organization)
+        persons[p.name] = person
+        position = None
+        if p.title:
+            position, created = Position.objects.get_or_create(
+                person=person,
+                title=p.title[:200],
+                organization=(p.organization or "")[:200],
+                defaults={
+                    "region": county,
+                    "first_seen": article.published,
+                    "last_seen": article.published,
+                    "article": article,
+                },
+            )
+            if not created and article.published:
+                changed = False
+                if not position.first_seen or article.published < position.first_seen:
+                    position.first_seen, changed = article.published, True
+                if not position.last_seen or article.published > position.last_seen:
+                    position.last_seen, changed = article.published, True
+                if changed:
+                    position.save(update_fields=["first_seen", "last_seen"])
+        Mention.objects.get_or_create(
+            article=article, person=person, defaults={"position": position}
+        )
+    for q in rec.quotes:
+        Quote.objects.get_or_create(
+            article=article,
+            start=q.start,
+            defaults={
+                "end": q.end,
+                "text": q.text,
+                "speaker_name": (q.speaker or "")[:20],
+                "person": persons.get(q.speaker or ""),
+            },
+        )
+    for name in rec.tags:
+        kind = Tag.Kind.CAMPAIGN if CAMPAIGN_HINT.search(name) else Tag.Kind.TOPIC
+        tag, _ = Tag.objects.get_or_create(name=name[:100], defaults={"kind": kind})
+        ArticleTag.objects.get_or_create(article=article, tag=tag, defaults={"machine": True})
+
+
+def person_for(name: str, organization: str | None) -> Person:
+    """The same name with the same organisation is the same person; otherwise a new one."""
+    normalized = simplified(name)
+    if organization:
+        hit = Person.objects.filter(
+            normalized_name=normalized, positions__organization=organization
+        ).first()
+        if hit:
+            return hit
+    else:
+        candidates = list(Person.objects.filter(normalized_name=normalized)[:2])
+        if len(candidates) == 1:
+            return candidates[0]
+    return Person.objects.create(name=name, normalized_name=normalized)

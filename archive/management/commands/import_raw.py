@@ -1,0 +1,173 @@
+"""manage.py import_raw PATH [PATH ...] [--dry-run] [--json] [--workers N] [--source NAME]
+[--encoding ENC] [--shard K/N] — the import contract (see README)."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.extraction.pipeline import parse
+from archive.extraction.records import FileRecord
+
+SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".json")
+
+
+def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files to import (in a stable order) and (path, error) for paths that cannot be read."""
+    files: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for raw in paths:
+        if raw == "-":
+            files.append("-")
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            if not os.access(path, os.R_OK | os.X_OK):
+                problems.append((raw, "directory is not readable (permission denied)"))
+                continue
+            for dirpath, dirnames, filenames in os.walk(
+                path,
+                onerror=lambda e: problems.append(
+                    (e.filename, f"cannot list directory ({e.strerror})")
+                ),
+            ):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    if name.lower().removesuffix(".gz").endswith(SUFFIXES):
+                        files.append(os.path.join(dirpath, name))
+        elif path.exists():
+            files.append(raw)
+        elif any(c in raw for c in "*?["):
+            matched = sorted(glob.glob(raw, recursive=True))
+            if not matched:
+                problems.append((raw, "no file matches this pattern"))
+            files.extend(expand(matched)[0])
+        else:
+            problems.append((raw, "path does not exist; check the spelling"))
+    return files, problems
+
+
+def read_bytes(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def parse_path(args: tuple[str, str | None]) -> tuple[FileRecord, bytes | None]:
+    path, encoding = args
+    try:
+        data = read_bytes(path)
+    except OSError as exc:
+        record = FileRecord(path=path, sha256="", encoding=None)
+        record.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
+        return record, None
+    return parse(data, "stdin.txt" if path == "-" else path, encoding), data
+
+
+class Command(BaseCommand):
+    help = "Import scraped pages (.txt, .html, .jsonl, optionally .gz) into the archive."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="files, directories, globs, or - for stdin")
+        parser.add_argument("--dry-run", action="store_true", help="parse only, write nothing")
+        parser.add_argument("--json", action="store_true", help="print one JSON document")
+        parser.add_argument("--workers", type=int, default=1, help="parallel parser processes")
+        parser.add_argument("--source", help="outlet name for every article imported")
+        parser.add_argument("--encoding", help="decode every file with this encoding")
+        parser.add_argument("--shard", help="K/N: import only the K-th of N slices of the files")
+
+    def handle(self, *args, **opts):
+        started = time.monotonic()
+        files, problems = expand(opts["paths"])
+        if opts["shard"]:
+            try:
+                k, n = (int(x) for x in opts["shard"].split("/"))
+                assert 1 <= k <= n
+            except (ValueError, AssertionError):
+                raise CommandError("--shard must be K/N with 1 <= K <= N", returncode=2) from None
+            files = [f for i, f in enumerate(files) if i % n == k - 1]
+        if opts["workers"] < 1:
+            raise CommandError("--workers must be at least 1", returncode=2)
+        if "-" in files and opts["workers"] > 1:
+            opts["workers"] = 1  # stdin can be read by this process only
+        report: list[dict] = []
+        counts = {"imported": 0, "parsed": 0, "unchanged": 0, "failed": 0}
+        articles = 0
+        total_bytes = 0
+        for path, problem in problems:
+            report.append(
+                FileRecord(
+                    path=path, sha256="", encoding=None, errors=[f"{path}: {problem}"]
+                ).as_contract("failed")
+            )
+            counts["failed"] += 1
+        progress = self._progress(len(files), opts)
+        for record, data in self._parsed(files, opts):
+            total_bytes += len(data or b"")
+            status = self._store(record, data, opts)
+            counts[status] += 1
+            articles += len(record.articles)
+            report.append(record.as_contract(status))
+            if progress is not None:
+                progress.update(1)
+        if progress is not None:
+            progress.close()
+        seconds = time.monotonic() - started
+        summary = (
+            f"{len(report)} files, {articles} articles: {counts['imported']} imported, "
+            f"{counts['parsed']} parsed, {counts['unchanged']} unchanged, "
+            f"{counts['failed']} failed "
+            f"in {seconds:.1f} s ({total_bytes / 1e6 / max(seconds, 1e-6):.2f} MB/s)"
+        )
+        if opts["json"]:
+            self.stdout.write(json.dumps({"files": report}, ensure_ascii=False, indent=1))
+        else:
+            for entry in report:
+                line = f"{entry['status']:>9}  {entry['path']}  ({len(entry['articles'])} articles)"
+                self.stdout.write(line)
+                for err in entry["errors"]:
+                    self.stdout.write(f"           {err}")
+        self.stderr.write(summary)
+        if any(entry["status"] == "failed" or entry["errors"] for entry in report):
+            sys.exit(1)
+
+    def _parsed(self, files, opts):
+        jobs = [(f, opts["encoding"]) for f in files]
+        if opts["workers"] == 1 or len(jobs) < 2:
+            for job in jobs:
+                yield parse_path(job)
+            return
+        with ProcessPoolExecutor(max_workers=opts["workers"]) as pool:
+            yield from pool.map(parse_path, jobs, chunksize=4)
+
+    def _store(self, record: FileRecord, data: bytes | None, opts) -> str:
+        if data is None or (record.errors and not record.articles):
+            status = "failed"
+            if data is not None and not opts["dry_run"]:
+                from archive.importer import import_file
+
+                import_file(record, data, opts["source"])
+            return status
+        if opts["dry_run"]:
+            if opts["source"]:
+                for art in record.articles:
+                    art.source = opts["source"]
+            return "parsed"
+        from archive.importer import import_file
+
+        return import_file(record, data, opts["source"])
+
+    def _progress(self, total: int, opts):
+        if opts["json"] or total < 2 or not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="file", file=sys.stderr)
