@@ -66,7 +66,7 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
             for r in page_repairs
             if any(r.endswith(f"{p.text[:6]}…") or p.text[:6] in r for p in d.body)
         ]
-        art.repairs = joins + d.repairs
+        art.repairs = joins + d.repairs + art.repairs
         articles.append(art)
     # On a newspaper page (本报讯 datelines) articles without their own date share the
     # page's latest dateline; unrelated posts on an aggregator page do not.
@@ -133,4 +133,5 @@ def build_article(
     )
     art.repairs = repairs
     art.captions = [c.text for c in d.captions]
+    art.segments = sorted(piece for p in d.paras() for piece in p.pieces)
     return art

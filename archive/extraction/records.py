@@ -70,6 +70,10 @@ class ArticleRecord:
     tags: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     confidence: float = 1.0
+    captions: list[str] = field(default_factory=list)
+    # Character ranges of the file this article was built from (its lines, bylines, a
+    # fragment moved back into it); `span` is their hull without moved fragments.
+    segments: list[tuple[int, int]] = field(default_factory=list)
 
     def as_contract(self) -> dict:
         return {
@@ -86,6 +90,7 @@ class ArticleRecord:
             "body": self.body,
             "span": [self.span[0], self.span[1]],
             "repairs": list(self.repairs),
+            "captions": list(self.captions),
             "confidence": round(self.confidence, 3),
         }
 

@@ -58,11 +58,13 @@ class Draft:
     captions: list[Para] = field(default_factory=list)
     body: list[Para] = field(default_factory=list)
     moved: list[Para] = field(default_factory=list)
+    removed: list[Para] = field(default_factory=list)  # repeated paragraphs, dropped from the text
     repairs: list[str] = field(default_factory=list)
     ended: bool = False  # an end marker (link line, trailing byline, editor) was seen
 
     def paras(self) -> list[Para]:
-        return self.labels + self.heads + self.metas + self.bylines + self.captions + self.body
+        parts = self.labels + self.heads + self.metas + self.bylines + self.captions + self.body
+        return parts + self.removed
 
     @property
     def span(self) -> tuple[int, int]:
@@ -313,7 +315,7 @@ def drop_repeats(d: Draft) -> None:
     for p in d.body:
         if p.text in seen and len(p.text) >= 10:
             d.repairs.append(f"dropped a repeated paragraph: {p.text[:20]}…")
-            p.text = ""
+            d.removed.append(p)
             continue
         kept = []
         for s in SENTENCE.findall(p.text) + [SENTENCE.sub("", p.text)]:
@@ -323,7 +325,7 @@ def drop_repeats(d: Draft) -> None:
             kept.append(s)
             seen += s
         p.text = "".join(kept)
-    d.body = [p for p in d.body if p.text]
+    d.body = [p for p in d.body if p.text and p not in d.removed]
 
 
 def opens_mid_sentence(s: str) -> bool:
@@ -389,5 +391,5 @@ def clean_title(heads: list[Para]) -> tuple[str, str]:
 
 def title_from_body(body: str) -> str:
     first = re.split(r"[。！？!?]", body, maxsplit=1)[0]
-    first = re.sub(r"^\d{1,2}月\d{1,2}日[,，]?\s*", "", first)
-    return first[:30]
+    first = re.sub(r"^\d{1,2}月\d{1,2}日[,，]?\s*", "", first).strip()
+    return first[:30] or " ".join(body.split())[:30]

@@ -163,7 +163,28 @@ class Command(BaseCommand):
             return "parsed"
         from archive.importer import import_file
 
-        return import_file(record, data, opts["source"])
+        try:
+            return import_file(record, data, opts["source"])
+        except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
+            # The file's transaction was rolled back; say so and go on with the others.
+            record.errors.append(
+                f"{record.path}: could not be written to the database "
+                f"({type(exc).__name__}: {exc}); its raw bytes are kept as a failed file, "
+                "run the import again"
+            )
+            kept = FileRecord(
+                path=record.path,
+                sha256=record.sha256,
+                encoding=record.encoding,
+                errors=record.errors,
+                text_chars=record.text_chars,
+                size=record.size,
+            )
+            try:
+                import_file(kept, data)
+            except Exception:  # noqa: BLE001 - the database itself is unusable; reported above
+                pass
+            return "failed"
 
     def _progress(self, total: int, opts):
         if opts["json"] or total < 2 or not sys.stderr.isatty():

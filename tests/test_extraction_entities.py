@@ -1,0 +1,145 @@
+"""Regions, officials, quotes and tags on real-looking sentences (no database)."""
+
+import pytest
+
+from archive.extraction.entities import enrich, tags_for
+from archive.extraction.officials import find_people, find_quotes, merge_people
+from archive.extraction.records import ArticleRecord
+from archive.extraction.regions import resolve
+
+
+def codes(text):
+    return {r.code for r in resolve(text)}
+
+
+@pytest.mark.parametrize(
+    "text,wrong",
+    [
+        ("推动上海城市数字化转型的总体要求", "210381"),  # 上海城市 is not 海城市
+        ("成立农民专业合作社，加强合作", "623001"),  # 合作 is not 合作市
+        ("火线逆行只为人民安康", "610900"),  # 人民安康 is not 安康市
+        ("莘县争创省级现代农业示范县", "371526"),  # 示范县 is not 范县
+        ("秦蜀古道与石门石刻", "430726"),  # 石门石刻 is not 石门县
+        ("鼓楼区召开专题会议", "320106"),  # ambiguous without a city: left unresolved
+        ("朝阳区召开专题会议", "110105"),
+    ],
+)
+def test_free_text_traps_stay_unmatched(text, wrong):
+    assert wrong not in codes(text)
+
+
+def test_ambiguous_district_is_resolved_by_its_city_in_the_article():
+    assert "320106" in codes("南京市鼓楼区召开专题会议")
+    assert "350102" in codes("福州市鼓楼区召开专题会议")
+
+
+def test_short_names_and_renamed_districts_resolve():
+    found = codes("聊城与汉中两地交流；青岛西海岸新区扎实开展作风能力提升年活动")
+    assert {"371500", "610700", "370211"} <= found
+
+
+def test_township_is_taken_after_its_county():
+    refs = resolve("作为莘县燕店镇卫生院的当家人")
+    town = next(r for r in refs if r.level == "township")
+    assert (town.name, town.code, town.parent_code) == ("燕店镇", None, "371522")
+
+
+def test_headline_place_is_primary_and_passing_mention_is_not():
+    title = "垦利作风提优 激荡高质量发展春潮"
+    refs = resolve(
+        f"{title}\n垦利区以活动为切入点。垦利区招商引资工作领导小组在江西签订协议。", len(title) + 1
+    )
+    by_code = {r.code: r for r in refs}
+    assert by_code["370505"].primary
+    assert not by_code["360000"].primary
+
+
+@pytest.mark.parametrize(
+    "sentence,name,title,org",
+    [
+        ("莘县卫生健康局党组书记、局长徐振涛表示，", "徐振涛", "党组书记、局长", "莘县卫生健康局"),
+        ("会上，市政协副主席王建国说。", "王建国", "副主席", "市政协"),
+        (
+            "东营港经济开发区党工委委员、管委会副主任张俊峰介绍。",
+            "张俊峰",
+            "党工委委员、管委会副主任",
+            "东营港经济开发区",
+        ),
+        (
+            "石大胜华集团有限公司董事长郭天明的感谢之情溢于言表。",
+            "郭天明",
+            "董事长",
+            "石大胜华集团有限公司",
+        ),
+        ("上海儿童医院院长于广军:医疗机构的数字化转型之路", "于广军", "院长", "上海儿童医院"),
+        ("变电村党总支书记林生说。", "林生", "党总支书记", "变电村"),
+        ("区卫健局医政科科长李桂荣动情地说：", "李桂荣", "科长", "区卫健局医政科"),
+        ("他请教了专家欧阳明华(汉中市博物馆研究员)。", "欧阳明华", "研究员", "汉中市博物馆"),
+    ],
+)
+def test_title_chain_is_split_into_organisation_and_title(sentence, name, title, org):
+    people = merge_people(find_people(sentence))
+    assert [(p.name, p.title, p.organization) for p in people] == [(name, title, org)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "骨龄人工智能辅助诊断系统将医师平均阅片时间缩短。",  # 平均 is a word, not a name
+        "邀请全国各地的鞍商代表齐聚家乡、共谋发展。",  # 齐聚 is a verb
+        "作为编委会主任和主编，我欣然应允为本书作序。",  # 和主编 is no name
+        "智慧医院建设尚处于初级阶段，杜鹃花开满山。",
+    ],
+)
+def test_words_that_look_like_names_are_not_people(sentence):
+    assert find_people(sentence) == []
+
+
+def test_authors_are_excluded_from_people():
+    assert find_people("本报记者 薛蓓蓓，市委书记薛蓓蓓说", exclude={"薛蓓蓓"}) == []
+
+
+def quotes_of(body):
+    art = ArticleRecord(title="", body=body, span=(0, len(body)))
+    enrich([art])
+    return [(q.speaker, q.text[:8]) for q in art.quotes]
+
+
+def test_quote_with_speaker_after_it():
+    body = (
+        "“聊城是创业的宝地和福地，我们很看好。”中国交通建设股份有限公司第二公路工程局总经理云峰说。"
+    )
+    assert quotes_of(body) == [("云峰", "聊城是创业的宝地")]
+
+
+def test_quote_with_speaker_before_it_and_adverb():
+    body = "莘县卫生健康局党组书记、局长徐振涛听到了大家的对话，插话道：“大家很多都是单位的一把手，肩上的担子很重。”"
+    assert quotes_of(body) == [("徐振涛", "大家很多都是单位")]
+
+
+def test_pronoun_and_title_references_resolve_to_the_named_person():
+    body = (
+        "莘县卫生健康局党组书记、局长徐振涛出席会议。\n\n"
+        "他表示：“我们要把培训成果转化为工作动力，推动工作落地。”\n\n"
+        "“成效很好，但是还要继续努力。”徐局长说。"
+    )
+    assert quotes_of(body) == [("徐振涛", "我们要把培训成果"), ("徐振涛", "成效很好，但是还")]
+
+
+def test_slogans_in_quotes_are_not_quotes_of_a_person():
+    body = "市政协副主席王建国表示，要开展“作风能力提升年”活动，贯彻“严真细实快”要求。"
+    assert quotes_of(body) == []
+
+
+def test_quote_without_any_speaker_is_not_attributed():
+    people = merge_people(find_people("变电村党总支书记林生出席。"))
+    assert people
+    assert (
+        find_quotes("“这节课真好，听了之后很振奋。”“我也这么觉得。”这场对话发生在会议室。", [])
+        == []
+    )
+
+
+def test_campaign_slogans_and_curated_topics_become_tags():
+    tags = tags_for("", "开展“作风能力提升年”活动，坚持“三提三敢”，推动高质量发展。")
+    assert {"作风能力提升年", "三提三敢", "高质量发展"} <= set(tags)
