@@ -1,0 +1,181 @@
+"""Import throughput benchmark: the extraction pipeline against plain jieba, in one run.
+
+    .venv/bin/python tests/bench/bench_import.py [--mb 20]
+
+Builds a corpus of at least --mb megabytes from the seed pages in fixtures/raw (each copy
+gets its own header line, so every file has its own sha256), then measures on that corpus:
+
+  a. jieba.lcut over the decoded text of every file (the baseline);
+  b. parse(..., entities=False): reading, segmentation and metadata only;
+  c. parse(...): the full pipeline with regions, officials, quotes and tags;
+  d. manage.py import_raw --dry-run --json with --workers 1 and --workers 2 (wall time).
+
+and prints throughput, the ratios against their targets, and the peak RSS of the parse
+loops after half and all of the corpus (files are parsed one at a time, so it should stay
+flat). Not part of the test suite: pytest only collects test_*.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import jieba  # noqa: E402
+
+from archive.extraction.pipeline import parse  # noqa: E402
+from archive.extraction.reader import read  # noqa: E402
+
+SEEDS = sorted((ROOT / "fixtures" / "raw").glob("*.txt"))
+OUTLETS = ["聊城日报", "辽宁日报", "半岛都市报", "汉中日报", "张家口新闻网", "东营日报"]
+
+
+def build_corpus(directory: Path, megabytes: float, seed: int = 2023) -> list[Path]:
+    """Write copies of the seed pages (one or two per file) until the corpus is big enough."""
+    rng = random.Random(seed)
+    pages = [p.read_bytes() for p in SEEDS]
+    target = int(megabytes * 1_000_000)
+    files: list[Path] = []
+    total = n = 0
+    while total < target:
+        picked = rng.sample(pages, rng.choice((1, 1, 2)))
+        header = (
+            f"{rng.choice(OUTLETS)} 镜像存档 第{n}份 "
+            f"2023-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}\n\n"
+        )
+        data = header.encode("utf-8") + b"\n\n\n".join(picked)
+        path = directory / f"{n // 100:03d}" / f"page_{n:05d}.txt"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        files.append(path)
+        total += len(data)
+        n += 1
+    return files
+
+
+def peak_rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def parse_loop(files: list[Path], entities: bool) -> tuple[float, int, float, float]:
+    """Parse files one at a time; return seconds, articles, peak RSS at half and at the end."""
+    half_bytes = sum(f.stat().st_size for f in files) / 2
+    done = 0
+    articles = 0
+    rss_half = 0.0
+    seconds = 0.0
+    for path in files:
+        data = path.read_bytes()
+        started = time.perf_counter()
+        record = parse(data, str(path), entities=entities)
+        seconds += time.perf_counter() - started
+        articles += len(record.articles)
+        done += len(data)
+        if not rss_half and done >= half_bytes:
+            rss_half = peak_rss_mb()
+    return seconds, articles, rss_half, peak_rss_mb()
+
+
+def jieba_loop(files: list[Path]) -> float:
+    seconds = 0.0
+    for path in files:
+        text = read(path.read_bytes(), str(path)).text
+        started = time.perf_counter()
+        jieba.lcut(text)
+        seconds += time.perf_counter() - started
+    return seconds
+
+
+def dry_run(corpus: Path, workers: int, scratch: Path) -> tuple[float, dict, str]:
+    """Wall time of the command on the corpus; a scratch SQLite file keeps real data away."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DIFANG_SQLITE_PATH"] = str(scratch / "bench.sqlite3")
+    cmd = [sys.executable, "manage.py", "import_raw", str(corpus), "--dry-run", "--json"]
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [*cmd, "--workers", str(workers)], cwd=ROOT, env=env, capture_output=True, timeout=900
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"import_raw --workers {workers} exited {proc.returncode}: {proc.stderr[-500:]!r}")
+    summary = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
+    return seconds, json.loads(proc.stdout), summary
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--mb", type=float, default=20, help="corpus size in megabytes (>= 20)")
+    args = ap.parse_args()
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    parse(SEEDS[0].read_bytes(), SEEDS[0].name)  # load data files and models before timing
+
+    with tempfile.TemporaryDirectory(prefix="difang-bench-") as tmp:
+        scratch = Path(tmp)
+        corpus = scratch / "corpus"
+        corpus.mkdir()
+        files = build_corpus(corpus, args.mb)
+        size_mb = sum(f.stat().st_size for f in files) / 1e6
+        print(f"corpus: {len(files)} files, {size_mb:.1f} MB from {len(SEEDS)} seed pages")
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, RSS before loops ", end="")
+        print(f"{peak_rss_mb():.0f} MB")
+        print()
+
+        # b and c run before a so their peak RSS is not the baseline's.
+        b_s, b_articles, b_rss_half, b_rss_end = parse_loop(files, entities=False)
+        c_s, c_articles, c_rss_half, c_rss_end = parse_loop(files, entities=True)
+        a_s = jieba_loop(files)
+        d1_s, d1_doc, d1_summary = dry_run(corpus, 1, scratch)
+        d2_s, d2_doc, d2_summary = dry_run(corpus, 2, scratch)
+
+    def rate(seconds: float) -> str:
+        return f"{seconds:7.1f} s  {size_mb / seconds:6.2f} MB/s"
+
+    print(f"a. jieba.lcut baseline            {rate(a_s)}")
+    print(f"b. parse(entities=False)          {rate(b_s)}  {b_articles} articles")
+    print(f"c. parse() with entities          {rate(c_s)}  {c_articles} articles")
+    print(f"d. import_raw --dry-run -w 1      {rate(d1_s)}  (wall, incl. start-up)")
+    print(f"   import_raw --dry-run -w 2      {rate(d2_s)}  (wall, incl. start-up)")
+    print(f"   command says (w1): {d1_summary}")
+    print(f"   command says (w2): {d2_summary}")
+    print()
+
+    def verdict(ok: bool) -> str:
+        return "ok" if ok else "MISSED"
+
+    full_ratio = a_s / c_s
+    overhead = c_s / b_s - 1
+    speedup = d1_s / d2_s
+    same = [f["articles"] for f in d1_doc["files"]] == [f["articles"] for f in d2_doc["files"]]
+    print(f"pipeline (c) / jieba throughput     {full_ratio:6.2f}   target >= 0.5   ", end="")
+    print(verdict(full_ratio >= 0.5))
+    print(f"pipeline w/o entities (b) / jieba   {a_s / b_s:6.2f}")
+    print(f"entities overhead (c / b - 1)       {overhead:6.0%}   target <= 30%   ", end="")
+    print(verdict(overhead <= 0.30))
+    print(f"workers 2 speed-up (wall)           {speedup:6.2f}   target >= 1.7   ", end="")
+    print(verdict(speedup >= 1.7))
+    print(f"workers 1 and 2 give the same articles: {same}")
+    print(
+        f"peak RSS parse(entities=False)  at {size_mb / 2:.0f} MB: {b_rss_half:.0f} MB, "
+        f"at {size_mb:.0f} MB: {b_rss_end:.0f} MB  ({b_rss_end - b_rss_half:+.0f} MB)"
+    )
+    print(
+        f"peak RSS parse() with entities  at {size_mb / 2:.0f} MB: {c_rss_half:.0f} MB, "
+        f"at {size_mb:.0f} MB: {c_rss_end:.0f} MB  ({c_rss_end - c_rss_half:+.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
