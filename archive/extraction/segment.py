@@ -68,8 +68,9 @@ class Draft:
 
     @property
     def span(self) -> tuple[int, int]:
-        own = [p for p in self.paras() if p not in self.moved]
-        return (min(p.start for p in own), max(p.end for p in own))
+        moved = {piece for p in self.moved for piece in p.pieces}
+        own = [pc for p in self.paras() for pc in p.pieces if pc not in moved]
+        return (min(a for a, _ in own), max(b for _, b in own))
 
 
 # ---------------------------------------------------------------- line classes
