@@ -9,7 +9,7 @@ from functools import cache
 import jieba
 import jieba.posseg as pseg
 
-from .datafiles import lines, word_set
+from .datafiles import lines
 from .records import PersonRecord, QuoteRecord
 
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -245,7 +245,3 @@ def merge_people(found: list[Found]) -> list[PersonRecord]:
         PersonRecord(f.name, f.title, f.organization)
         for f in sorted(best.values(), key=lambda f: f.start)
     ]
-
-
-def stop_names() -> frozenset[str]:
-    return word_set("surnames.txt")

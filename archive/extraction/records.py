@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -129,5 +129,4 @@ __all__ = [
     "PersonRecord",
     "QuoteRecord",
     "RegionRef",
-    "asdict",
 ]
