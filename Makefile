@@ -8,7 +8,7 @@ STAMP := $(VENV)/.requirements-installed
 MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 PG_URL := postgres://postgres@127.0.0.1:5432/difang
 
-.PHONY: venv run test
+.PHONY: venv system-deps run test
 
 venv: $(STAMP)
 
@@ -17,6 +17,14 @@ $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -r requirements.txt
 	touch $@
+
+# Debian packages for the browser tests (Chromium and a CJK font); installed only when missing.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
 
 run: venv
 	$(MANAGE) migrate
@@ -27,7 +35,7 @@ run: venv
 	fi
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: venv
+test: venv system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -9,6 +9,7 @@ import zlib
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Region(models.Model):
@@ -47,6 +48,8 @@ class Region(models.Model):
         related_name="predecessors",
         help_text="for a retired division: the division that took it over",
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "行政区划"
@@ -159,6 +162,8 @@ class Source(models.Model):
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "来源"
         verbose_name_plural = "来源"
@@ -218,6 +223,8 @@ class Person(models.Model):
     aliases = models.JSONField("别名", default=list, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "人物"
         verbose_name_plural = "人物"
@@ -241,6 +248,8 @@ class Tag(models.Model):
     name = models.CharField("名称", max_length=100, unique=True)
     kind = models.CharField("类型", max_length=12, choices=Kind.choices, default=Kind.TOPIC)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "标签"
@@ -329,6 +338,8 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+    # search_text is derived from the body; keeping it out of history halves its size.
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = "文章"
@@ -419,6 +430,8 @@ class Position(models.Model):
         help_text="the article where this position was first seen",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "职务"
         verbose_name_plural = "职务"
@@ -469,6 +482,8 @@ class Quote(models.Model):
     text = models.TextField("引语")
     start = models.PositiveIntegerField("起始位置", help_text="character offset in the body")
     end = models.PositiveIntegerField("结束位置", help_text="character offset in the body")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "引语"

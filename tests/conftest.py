@@ -12,3 +12,9 @@ def gazetteer(django_db_setup, django_db_blocker):
     """The test database with fixtures/regions.csv and region_aliases.csv loaded."""
     with django_db_blocker.unblock():
         call_command("load_regions", verbosity=0, stdout=io.StringIO())
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run browser tests last: their live server empties the database after each test,
+    which would take the session-wide gazetteer away from the tests after them."""
+    items.sort(key=lambda item: "/tests/browser/" in str(item.path).replace("\\", "/"))
