@@ -156,6 +156,22 @@ def _canonical(name: str) -> str:
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+# No paragraph of a news page comes near this; a longer line is a dump, not a page, and
+# parsing it would cost minutes and gigabytes for one useless "article".
+MAX_LINE_CHARS = 100_000
+
+
+def check_line_lengths(text: str) -> None:
+    """Raise ReadError when one line of the text is longer than MAX_LINE_CHARS."""
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    longest = max(map(len, text.split("\n")))
+    if longest > MAX_LINE_CHARS:
+        raise ReadError(
+            f"a line of {longest:,} characters without a line break (the limit is "
+            f"{MAX_LINE_CHARS:,}); this is not a news page, split it into lines"
+        )
+
 
 def clean_text(text: str) -> tuple[str, list[str]]:
     """Normalise line ends, drop NULs and stray control characters; reject binary."""
@@ -280,9 +296,11 @@ def read(data: bytes, name: str, encoding: str | None = None) -> Decoded:
         text, info = html_to_text(text)
         if not text.strip():
             raise ReadError("HTML page without any visible text")
+        check_line_lengths(text)
         return Decoded(text, enc, kind, [Page(0, len(text), **info)], warnings)
     if kind == "jsonl":
         return _read_jsonl(text, enc, warnings)
+    check_line_lengths(text)
     return Decoded(text, enc, kind, [Page(0, len(text))], warnings)
 
 
@@ -305,7 +323,12 @@ def _read_jsonl(raw: str, enc: str, warnings: list[str]) -> Decoded:
         if not isinstance(body, str) or not body.strip():
             warnings.append(f"line {lineno}: no 'text' or 'content' field; line skipped")
             continue
-        body, _ = clean_text(body)
+        try:
+            body, _ = clean_text(body)
+            check_line_lengths(body)
+        except ReadError as exc:
+            warnings.append(f"line {lineno}: {exc}; line skipped")
+            continue
         if chunks:
             chunks.append("\n\n\n")
             pos += 3
