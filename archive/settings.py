@@ -9,6 +9,11 @@ Environment variables (all optional):
   ``postgres://postgres@127.0.0.1:5432/difang``; default is a SQLite file.
 - ``DIFANG_SQLITE_PATH``: where that SQLite file lives; default ``BASE_DIR/difang.sqlite3``.
 - ``DIFANG_PUBLISH_ON_IMPORT``: whether imported articles go public at once; default on.
+- HTTPS hardening, on by default when DEBUG is off and the tests are not running:
+  ``DIFANG_SECURE_SSL_REDIRECT``, ``DIFANG_SECURE_COOKIES``, ``DIFANG_HSTS_SECONDS``
+  (default one year), ``DIFANG_HSTS_INCLUDE_SUBDOMAINS``, ``DIFANG_HSTS_PRELOAD``;
+  ``DIFANG_PROXY_SSL_HEADER`` (e.g. ``HTTP_X_FORWARDED_PROTO``) when a proxy ends TLS;
+  ``CSRF_TRUSTED_ORIGINS`` (comma-separated origins, e.g. ``https://difang.example.org``).
 """
 
 import os
@@ -53,6 +58,32 @@ ALLOWED_HOSTS = [
 ]
 if "testserver" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append("testserver")
+
+# HTTPS hardening. Production (DEBUG off, not under pytest) gets safe defaults that
+# `manage.py check --deploy` accepts; the test client and DEBUG runs keep plain http.
+# Each switch can be set explicitly, e.g. DIFANG_SECURE_SSL_REDIRECT=0 behind a TLS proxy
+# that redirects by itself, or for the loopback load test (tests/bench/load_site.py).
+PRODUCTION = not (DEBUG or TESTING)
+SECURE_SSL_REDIRECT = env_flag("DIFANG_SECURE_SSL_REDIRECT", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env_flag("DIFANG_SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DIFANG_HSTS_SECONDS", "").strip() or (31_536_000 if PRODUCTION else 0)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DIFANG_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_flag("DIFANG_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if os.environ.get("DIFANG_PROXY_SSL_HEADER", "").strip():
+    # Only behind a proxy that sets this header itself and strips it from clients.
+    SECURE_PROXY_SSL_HEADER = (os.environ["DIFANG_PROXY_SSL_HEADER"].strip(), "https")
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -140,3 +171,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whether the importer marks new articles as published (public) or leaves them for review.
 DIFANG_PUBLISH_ON_IMPORT = env_flag("DIFANG_PUBLISH_ON_IMPORT", default=True)
+
+# Largest raw file a curator may upload in the admin (bytes); bigger files go through
+# manage.py import_raw.
+DIFANG_MAX_UPLOAD_BYTES = int(os.environ.get("DIFANG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
