@@ -216,3 +216,112 @@ def person_for(name: str, organization: str | None) -> Person:
         if len(candidates) == 1:
             return candidates[0]
     return Person.objects.create(name=name, normalized_name=normalized)
+
+
+# --- Curation (admin): upload, re-import and re-extraction -------------------------------
+
+
+def import_upload(name: str, data: bytes, source_name: str | None = None):
+    """Parse and import one uploaded file, exactly as ``import_raw`` does with a path.
+
+    Returns (status, FileRecord); status is imported, unchanged or failed.
+    """
+    from archive.extraction.pipeline import parse
+
+    record = parse(data, name)
+    try:
+        return import_file(record, data, source_name), record
+    except Exception as exc:  # noqa: BLE001 - the upload must report, not crash the admin
+        record.errors.append(
+            f"{name}: could not be written to the database ({type(exc).__name__}: {exc})"
+        )
+        return "failed", record
+
+
+def reimport(raw: RawFile) -> str:
+    """Run the pipeline again on a stored raw file.
+
+    A failed file is imported anew (as by ``import_raw``); an imported one gains the
+    articles the parser now finds in it, and existing articles are left as they are.
+    """
+    from archive.extraction.pipeline import parse
+
+    data = raw.data
+    record = parse(data, raw.path)
+    if raw.status != RawFile.Status.IMPORTED:
+        return import_file(record, data)
+    with transaction.atomic():
+        for art in record.articles:
+            save_article(raw, art)
+    return "imported"
+
+
+def reextract(article: Article) -> str:
+    """Extract places, people, quotes and machine tags of one article again.
+
+    The record comes from the article's raw file when its title and body are the
+    machine's (the record with the same content hash); otherwise the entity extraction
+    runs on the article's own text. Fields and links named in ``article.curated_fields``
+    keep their curated values; confirmed and curator tags are always kept.
+    Returns "raw" or "text": where the record came from.
+    """
+    from dataclasses import replace
+
+    from archive.extraction.entities import enrich
+    from archive.extraction.pipeline import parse
+
+    curated = set(article.curated_fields or [])
+    rec, how = None, "text"
+    if article.raw_file_id and not curated & {"title", "subtitle", "body"}:
+        raw = article.raw_file
+        for art in parse(raw.data, raw.path).articles:
+            if content_hash(art.title, art.body) == article.content_hash:
+                rec, how = art, "raw"
+                break
+    if rec is None:
+        rec = ArticleRecord(
+            title=article.title,
+            subtitle=article.subtitle,
+            body=article.body,
+            span=(article.span_start or 0, article.span_end or 0),
+            published=article.published,
+            authors=list(article.authors or []),
+            url=article.url,
+            confidence=article.confidence,
+            repairs=list(article.repairs or []),
+        )
+        enrich([rec])
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if how == "raw":
+            for name in ("title", "subtitle", "authors", "url", "confidence", "repairs"):
+                if name not in curated:
+                    value = getattr(rec, name)
+                    setattr(article, name, value[:500] if isinstance(value, str) else value)
+            if "published" not in curated and rec.published:
+                article.published = rec.published
+            if "source" not in curated and article.source_id is None and rec.source:
+                article.source = source_for(rec.source)
+            article.search_text = search_text(article.title, article.subtitle, article.body)
+        article.save()
+        article.refresh_from_db()
+        if "regions" not in curated:
+            ArticleRegion.objects.filter(article=article).delete()
+        if "people" not in curated:
+            Mention.objects.filter(article=article).delete()
+        if "quotes" not in curated:
+            for quote in Quote.objects.filter(article=article):
+                quote.delete()  # one by one, so history records each
+        if "tags" not in curated:
+            ArticleTag.objects.filter(article=article, machine=True, confirmed=False).delete()
+        link_entities(
+            article,
+            replace(
+                rec,
+                regions=[] if "regions" in curated else rec.regions,
+                people=[] if "people" in curated else rec.people,
+                quotes=[] if "quotes" in curated else rec.quotes,
+                tags=[] if "tags" in curated else rec.tags,
+            ),
+        )
+    return how

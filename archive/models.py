@@ -348,6 +348,9 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["review_status", "-published"], name="article_status_date_idx"),
             models.Index(fields=["source", "-published"], name="article_source_date_idx"),
+            # the admin changelist's default order and the review queue's
+            models.Index(fields=["-published", "-id"], name="article_date_id_idx"),
+            models.Index(fields=["review_status", "confidence"], name="article_review_queue_idx"),
         ]
 
     def __str__(self):
