@@ -10,6 +10,7 @@ import opencc
 from . import officials, regions
 from .datafiles import fullmatch_any, lines
 from .records import ArticleRecord
+from .words import Words
 
 QUOTED = re.compile(r"[“「]([^“”「」，,。！？!?；;、\s]{3,12})[”」]")
 
@@ -30,9 +31,13 @@ def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None 
     for art in articles:
         title = simplified(f"{art.title} {art.subtitle}".strip())
         body = simplified(art.body)
-        art.regions = regions.resolve(f"{title}\n{body}", title_len=len(title) + 1, home=home)
+        text = f"{title}\n{body}"
+        # One segmentation per article: place-name boundaries and the search text.
+        words = Words(text)
+        art.search_text = " ".join(words.search_terms())
+        art.regions = regions.resolve(text, title_len=len(title) + 1, home=home, cuts=words.cuts)
         exclude = set(art.authors)
-        found = officials.find_people(f"{title}\n{body}", exclude)
+        found = officials.find_people(text, exclude)
         people = officials.merge_people(found)
         speakers = officials.find_speakers(body, exclude | {p.name for p in people})
         quotes = officials.find_quotes(body, found + speakers)

@@ -70,6 +70,9 @@ class ArticleRecord:
     tags: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     confidence: float = 1.0
+    # Simplified, segmented words of title, subtitle and body for full-text search (filled
+    # with the entities, which share its segmentation; None when entities are off).
+    search_text: str | None = None
     captions: list[str] = field(default_factory=list)
     # Character ranges of the file this article was built from (its lines, bylines, a
     # fragment moved back into it); `span` is their hull without moved fragments.

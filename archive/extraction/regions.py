@@ -136,8 +136,11 @@ class Hit:
     codes: set[str]
 
 
-def find(text: str, g: Gazetteer | None = None) -> list[Hit]:
-    """Every gazetteer name in text that sits on word boundaries (longest match wins)."""
+def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) -> list[Hit]:
+    """Every gazetteer name in text that sits on word boundaries (longest match wins).
+
+    ``cuts`` are the word boundaries of the whole text when the caller has segmented it
+    already; without them each match's neighbourhood is segmented on its own."""
     g = g or gazetteer()
     raw = []
     for end_idx, name in g.automaton.iter(text):
@@ -149,10 +152,10 @@ def find(text: str, g: Gazetteer | None = None) -> list[Hit]:
     for start, end, name in raw:
         if start < taken_until:
             continue
-        cuts = _boundaries(text, start, end)
-        if start not in cuts:
+        here = cuts if cuts is not None else _boundaries(text, start, end)
+        if start not in here:
             continue
-        if name not in g.full and end not in cuts:
+        if name not in g.full and end not in here:
             continue
         hits.append(Hit(name, start, end, set(g.names[name])))
         taken_until = end
@@ -164,10 +167,12 @@ def resolve(
     title_len: int = 0,
     home: set[str] | None = None,
     g: Gazetteer | None = None,
+    cuts: set[int] | None = None,
 ) -> list[RegionRef]:
-    """Resolve places in `title + body` text; `title_len` chars at the start are the title."""
+    """Resolve places in `title + body` text; `title_len` chars at the start are the title.
+    ``cuts``: the text's word boundaries if already known (see :mod:`.words`)."""
     g = g or gazetteer()
-    hits = find(text, g)
+    hits = find(text, g, cuts)
     needs_context = word_set("region_needs_context.txt") | common_word_names(g)
     # Evidence: places named unambiguously, with their ancestors, and the outlet's home.
     certain: set[str] = set()
