@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 
-import jieba
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from archive.extraction.entities import simplified
 from archive.extraction.records import ArticleRecord, FileRecord
+from archive.extraction.words import search_terms
 from archive.models import (
     Article,
     ArticleRegion,
@@ -42,9 +42,9 @@ def content_hash(title: str, body: str) -> str:
 
 
 def search_text(title: str, subtitle: str, body: str) -> str:
-    """Simplified, jieba-segmented text for full-text search (words separated by spaces)."""
-    text = simplified(f"{title} {subtitle}\n{body}")
-    return " ".join(w for w in jieba.cut_for_search(text) if w.strip())
+    """Simplified, jieba-segmented text for full-text search (words separated by spaces);
+    the parser fills the same text while it extracts entities (one segmentation)."""
+    return " ".join(search_terms(simplified(f"{title} {subtitle}\n{body}")))
 
 
 def import_file(record: FileRecord, data: bytes, source_name: str | None = None) -> str:
@@ -110,7 +110,7 @@ def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = Non
             span_end=rec.span[1],
             content_hash=digest,
             review_status=Article.ReviewStatus.PUBLISHED if publish else Article.ReviewStatus.NEW,
-            search_text=search_text(rec.title, rec.subtitle, rec.body),
+            search_text=rec.search_text or search_text(rec.title, rec.subtitle, rec.body),
             confidence=rec.confidence,
             repairs=rec.repairs,
         )
