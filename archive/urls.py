@@ -9,14 +9,18 @@ app_name = "archive"
 
 public_patterns = [
     path("", views.home, name="home"),
+    path("feed/", views.feed, name="feed"),
     path("article/<int:pk>/", views.article, name="article"),
     path("region/<str:key>/", views.region, name="region"),
     path("person/<int:pk>/", views.person, name="person"),
     path("source/<int:pk>/", views.source, name="source"),
     path("tag/<int:pk>/", views.tag, name="tag"),
+    path("lang/<str:code>/", views.set_language, name="set_language"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((public_patterns, app_name))),
 ]
+
+handler404 = "archive.views.not_found"

@@ -1,37 +1,659 @@
-"""Read-only public pages. Each view builds one dict, rendered as HTML or, with
-``?format=json``, as JSON. These are placeholders; the public site comes later."""
+"""The public, read-only site.
 
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+Every page builds plain data and answers in the format asked for: HTML (default), JSON
+(``?format=json`` or ``Accept: application/json``), and for lists also CSV
+(``?format=csv``, streamed, every row) and Atom (``?format=atom`` or ``/feed/``).
 
-from archive.models import Article, Person, Region, Source, Tag
+Lists share one engine, ``Listing``: filters are plain query parameters (``q``, ``region``,
+``source``, ``tag``, ``official``, ``date``, ``from``, ``to``), so each view is a shareable
+URL. Only ``Article.objects.public()`` is ever shown. Browsing pages newest first with a
+keyset cursor (``after=<date>.<id>``), so deep pages cost no OFFSET; ranked search results
+use page numbers up to ``MAX_SEARCH_PAGE``. Counts stop at ``COUNT_CAP`` ("10000+").
+Facet counts are exact and cached for ``DIFANG_FACET_CACHE_SECONDS`` (default 300) under a
+key that changes whenever articles or their links change.
+"""
 
-LIST_LIMIT = 50
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import re
+from collections import defaultdict
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce, ExtractYear, Substr
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from archive import search
+from archive.models import (
+    Article,
+    ArticleRegion,
+    ArticleTag,
+    Mention,
+    Person,
+    Quote,
+    Region,
+    Source,
+    Tag,
+)
+
+PAGE_SIZE = 20
+COUNT_CAP = 10_000
+MAX_SEARCH_PAGE = 50
+FEED_SIZE = 50
+FACET_SIZE = 12
+FORMATS = ("html", "json", "csv", "atom")
+FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to")
+CSV_DANGER = ("=", "+", "-", "@", "\t", "\r")
+CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}|~)\.(\d{1,19})$")
 
 
-def respond(request, template, data):
-    """Render ``data`` with ``template``, or as JSON when ``?format=json`` is asked for."""
-    if request.GET.get("format") == "json":
-        return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    return render(request, template, data)
+class BadParameter(Exception):
+    """A query parameter that cannot be understood: answered with 400."""
 
 
-def article_summary(article):
-    return {
+# --- request plumbing -------------------------------------------------------------------
+
+
+def wanted_format(request) -> str:
+    fmt = request.GET.get("format")
+    if fmt:
+        if fmt not in FORMATS:
+            raise BadParameter(_("未知的格式：%(value)s") % {"value": fmt})
+        return fmt
+    accept = request.headers.get("Accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        return "json"
+    if "application/atom+xml" in accept and "text/html" not in accept:
+        return "atom"
+    return "html"
+
+
+def public_view(view):
+    """GET/HEAD only (405 otherwise); bad parameters → 400 and missing objects → 404,
+    both in the format asked for; responses vary on Accept."""
+
+    @require_safe
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            fmt = wanted_format(request)
+        except BadParameter as exc:
+            return error(request, "html", 400, str(exc))
+        try:
+            response = view(request, fmt, *args, **kwargs)
+        except BadParameter as exc:
+            response = error(request, fmt, 400, str(exc))
+        except Http404 as exc:
+            message = str(exc) if exc.args else _("没有找到这个页面。")
+            response = error(request, fmt, 404, message)
+        patch_vary_headers(response, ["Accept", "Accept-Language", "Cookie"])
+        return response
+
+    return wrapper
+
+
+def error(request, fmt, status, message):
+    if fmt == "json":
+        return JsonResponse({"error": message, "status": status}, status=status)
+    if fmt in ("csv", "atom"):
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def as_json(data, status=200):
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def url_with(request, path=None, **changes):
+    """The current URL with some query parameters changed (None removes one)."""
+    params = {k: v for k, v in request.GET.items() if k not in ("format",)}
+    for key, value in changes.items():
+        key = key.rstrip("_")
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = urlencode(params)
+    return (path or request.path) + (f"?{query}" if query else "")
+
+
+# --- parameters -------------------------------------------------------------------------
+
+
+def _date_field():
+    return forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+ListParams = type(
+    "ListParams",
+    (forms.Form,),
+    {
+        "q": forms.CharField(required=False, strip=True),
+        "region": forms.CharField(required=False, max_length=20),
+        "source": forms.IntegerField(required=False, min_value=1, max_value=2**62),
+        "tag": forms.IntegerField(required=False, min_value=1, max_value=2**62),
+        "official": forms.IntegerField(required=False, min_value=1, max_value=2**62),
+        "date": _date_field(),
+        "from": _date_field(),
+        "to": _date_field(),
+        "page": forms.IntegerField(required=False, min_value=1, max_value=MAX_SEARCH_PAGE),
+        "after": forms.RegexField(CURSOR, required=False),
+    },
+)
+
+PARAM_NAMES = {
+    "q": "q",
+    "region": _("地区"),
+    "source": _("来源"),
+    "tag": _("标签"),
+    "official": _("人物"),
+    "date": _("日期"),
+    "from": _("起始日期"),
+    "to": _("截止日期"),
+    "page": _("页码"),
+    "after": _("翻页位置"),
+}
+
+
+def read_params(request):
+    form = ListParams(request.GET)
+    if not form.is_valid():
+        name = next(iter(form.errors))
+        raise BadParameter(
+            _("参数 %(name)s 的值无法识别：%(value)s")
+            % {"name": name, "value": request.GET.get(name, "")[:50]}
+        )
+    return form.cleaned_data
+
+
+def find_region(key: str) -> Region:
+    """A division by code, or a township without one by primary key."""
+    key = (key or "").strip()
+    obj = Region.objects.filter(code=key).select_related("parent").first() if key else None
+    if obj is None and key.isdigit() and len(key) < 19:
+        obj = Region.objects.filter(pk=int(key), code__isnull=True).first()
+    if obj is None:
+        raise Http404(_("没有这个地区：%(key)s") % {"key": key[:20]})
+    return obj
+
+
+def code_prefix(code: str) -> str:
+    """The prefix every division inside a GB/T 2260 code shares: 370000 → 37, 371500 → 3715."""
+    code = code[:6]
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def subtree_ids(region: Region) -> list[int]:
+    """The region and every division below it (coded ones by prefix, townships by parent)."""
+    if not region.code:
+        return [region.pk]
+    coded = list(
+        Region.objects.filter(code__startswith=code_prefix(region.code)).values_list(
+            "pk", flat=True
+        )
+    )
+    townships = Region.objects.filter(code__isnull=True, parent_id__in=coded).values_list(
+        "pk", flat=True
+    )
+    return coded + list(townships)
+
+
+# --- the list engine --------------------------------------------------------------------
+
+
+def newest_first():
+    return [F("published").desc(nulls_last=True), F("pk").desc()]
+
+
+class Listing:
+    """Public articles filtered by the request's parameters (plus fixed ones a page sets)."""
+
+    def __init__(self, request, fixed=None):
+        self.request = request
+        self.fixed = fixed or {}
+        self.params = read_params(request)
+        self.query = search.parse(self.params["q"])
+        self.active = {}  # param -> (label, object)
+        qs = Article.objects.public()
+        p = self.params
+        region = self.fixed.get("region")
+        if p["region"]:
+            region = find_region(p["region"])
+            self.active["region"] = (region.name, region)
+        self.region = region
+        if region is not None:
+            links = ArticleRegion.objects.filter(region_id__in=subtree_ids(region))
+            qs = qs.filter(pk__in=links.values("article_id"))
+        for name, model in (("source", Source), ("tag", Tag), ("official", Person)):
+            obj = self.fixed.get(name)
+            if p[name]:
+                obj = model.objects.filter(pk=p[name]).first()
+                if obj is None:
+                    raise Http404(_("没有这个%(what)s。") % {"what": PARAM_NAMES[name]})
+                self.active[name] = (obj.name, obj)
+            if obj is None:
+                continue
+            if name == "source":
+                qs = qs.filter(source=obj)
+            elif name == "tag":
+                qs = qs.filter(pk__in=ArticleTag.objects.filter(tag=obj).values("article_id"))
+            else:
+                qs = qs.filter(pk__in=Mention.objects.filter(person=obj).values("article_id"))
+        if p["date"]:
+            qs = qs.filter(published=p["date"])
+            self.active["date"] = (p["date"].isoformat(), None)
+        if p["from"]:
+            qs = qs.filter(published__gte=p["from"])
+            self.active["from"] = ("≥ " + p["from"].isoformat(), None)
+        if p["to"]:
+            qs = qs.filter(published__lte=p["to"])
+            self.active["to"] = ("≤ " + p["to"].isoformat(), None)
+        if self.query:
+            qs = search.apply(qs, self.query)
+            self.active["q"] = (self.query.text, None)
+        self.queryset = qs
+
+    # ordering and pages
+
+    def ordered(self):
+        qs = self.queryset.select_related("source").defer(
+            "search_text", "repairs", "curated_fields"
+        )
+        if self.query:
+            return qs.order_by(F("search_rank").desc(), *newest_first())
+        return qs.order_by(*newest_first())
+
+    def page(self):
+        """The rows of the current page and the URL of the next one (or None)."""
+        p = self.params
+        qs = self.ordered()
+        if self.query:
+            number = p["page"] or 1
+            start = (number - 1) * PAGE_SIZE
+            rows = list(qs[start : start + PAGE_SIZE + 1])
+            more = len(rows) > PAGE_SIZE and number < MAX_SEARCH_PAGE
+            rows = rows[:PAGE_SIZE]
+            self.page_number = number
+            nxt = url_with(self.request, page=number + 1, after=None) if more else None
+            prev = url_with(self.request, page=number - 1 if number > 2 else None)
+            self.previous = prev if number > 1 else None
+        else:
+            if p["after"]:
+                day, pk = CURSOR.match(p["after"]).groups()
+                pk = int(pk)
+                if day == "~":
+                    qs = qs.filter(published__isnull=True, pk__lt=pk)
+                else:
+                    day = parse_day(day)
+                    qs = qs.filter(
+                        Q(published__lt=day)
+                        | Q(published=day, pk__lt=pk)
+                        | Q(published__isnull=True)
+                    )
+            rows = list(qs[: PAGE_SIZE + 1])
+            more = len(rows) > PAGE_SIZE
+            rows = rows[:PAGE_SIZE]
+            nxt = None
+            if more:
+                last = rows[-1]
+                cursor = f"{last.published.isoformat() if last.published else '~'}.{last.pk}"
+                nxt = url_with(self.request, after=cursor, page=None)
+            self.page_number = None
+            self.previous = url_with(self.request, after=None) if p["after"] else None
+        self.rows = rows
+        self.next_url = nxt
+        return rows, nxt
+
+    def count(self):
+        """Matching articles, counted up to COUNT_CAP + 1."""
+        n = self.queryset.order_by()[: COUNT_CAP + 1].count()
+        return min(n, COUNT_CAP), n <= COUNT_CAP
+
+    # facets
+
+    def facet_key(self):
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT (SELECT MAX(id) FROM archive_article),"
+                " (SELECT MAX(updated_at) FROM archive_article),"
+                " (SELECT COUNT(*) FROM archive_article WHERE review_status <> 'published'),"
+                " (SELECT MAX(id) FROM archive_articleregion),"
+                " (SELECT MAX(id) FROM archive_articletag),"
+                " (SELECT MAX(id) FROM archive_mention)"
+            )
+            version = cur.fetchone()
+        fixed = {k: getattr(v, "pk", v) for k, v in self.fixed.items()}
+        filters = {k: str(self.params.get(k) or "") for k in FILTERS}
+        raw = repr((connection.vendor, version, sorted(fixed.items()), sorted(filters.items())))
+        return "difang-facets:" + hashlib.sha256(raw.encode()).hexdigest()
+
+    def facets(self):
+        seconds = getattr(settings, "DIFANG_FACET_CACHE_SECONDS", 300)
+        key = self.facet_key() if seconds else None
+        counts = cache.get(key) if key else None
+        if counts is None:
+            counts = self.facet_counts()
+            if key:
+                cache.set(key, counts, seconds)
+        return self.facet_links(counts)
+
+    def facet_counts(self):
+        ids = self.queryset.order_by().values("pk")
+        counts = {"region": self.region_counts(ids)}
+        counts["source"] = list(
+            self.queryset.order_by()
+            .filter(source__isnull=False)
+            .values_list("source_id")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "source_id")[:FACET_SIZE]
+        )
+        counts["tag"] = list(
+            ArticleTag.objects.filter(article__in=ids)
+            .values_list("tag_id")
+            .annotate(n=Count("article_id"))
+            .order_by("-n", "tag_id")[:FACET_SIZE]
+        )
+        counts["official"] = list(
+            Mention.objects.filter(article__in=ids)
+            .values_list("person_id")
+            .annotate(n=Count("article_id"))
+            .order_by("-n", "person_id")[:FACET_SIZE]
+        )
+        counts["year"] = list(
+            self.queryset.order_by()
+            .filter(published__isnull=False)
+            .annotate(year=ExtractYear("published"))
+            .values_list("year")
+            .annotate(n=Count("pk"))
+            .order_by("-year")[:30]
+        )
+        return counts
+
+    def region_counts(self, ids):
+        """Articles per child of the current region (provinces at the top)."""
+        parent = self.region
+        if parent is None:
+            children = list(Region.objects.filter(parent__isnull=True, code__isnull=False))
+        else:
+            children = list(parent.children.all())
+        links = ArticleRegion.objects.filter(article__in=ids)
+        if parent is not None:
+            links = links.filter(region_id__in=subtree_ids(parent))
+        result = {}
+        by_length = defaultdict(dict)
+        uncoded = []
+        for child in children:
+            if child.code:
+                by_length[len(code_prefix(child.code))][code_prefix(child.code)] = child.pk
+            else:
+                uncoded.append(child.pk)
+        for length, prefixes in by_length.items():
+            code = Coalesce("region__code", "region__parent__code")
+            rows = (
+                links.annotate(prefix=Substr(code, 1, length))
+                .values_list("prefix")
+                .annotate(n=Count("article_id", distinct=True))
+            )
+            for prefix, n in rows:
+                if prefix in prefixes:
+                    result[prefixes[prefix]] = n
+        if uncoded:
+            rows = (
+                links.filter(region_id__in=uncoded)
+                .values_list("region_id")
+                .annotate(n=Count("article_id", distinct=True))
+            )
+            result.update(dict(rows))
+        return sorted(result.items(), key=lambda item: -item[1])
+
+    def facet_links(self, counts):
+        req = self.request
+        regions = Region.objects.in_bulk([pk for pk, _n in counts["region"]])
+        sources = Source.objects.in_bulk([pk for pk, _n in counts["source"]])
+        tags = Tag.objects.in_bulk([pk for pk, _n in counts["tag"]])
+        people = Person.objects.in_bulk([pk for pk, _n in counts["official"]])
+
+        def items(pairs, objects, param):
+            out = []
+            for pk, n in pairs:
+                obj = objects.get(pk)
+                if obj is None:
+                    continue
+                value = (obj.code or obj.pk) if param == "region" else obj.pk
+                out.append(
+                    {
+                        "name": obj.name,
+                        "value": str(value),
+                        "count": n,
+                        "url": url_with(req, **{param: value, "page": None, "after": None}),
+                    }
+                )
+            return out
+
+        years = [
+            {
+                "name": str(year),
+                "value": str(year),
+                "count": n,
+                "url": url_with(
+                    req, date=None, from_=f"{year}-01-01", to=f"{year}-12-31", page=None, after=None
+                ),
+            }
+            for year, n in counts["year"]
+            if year
+        ]
+        return [
+            {
+                "param": "region",
+                "title": _("地区"),
+                "items": items(counts["region"], regions, "region"),
+            },
+            {"param": "date", "title": _("年份"), "items": years},
+            {
+                "param": "source",
+                "title": _("来源"),
+                "items": items(counts["source"], sources, "source"),
+            },
+            {"param": "tag", "title": _("标签"), "items": items(counts["tag"], tags, "tag")},
+            {
+                "param": "official",
+                "title": _("人物"),
+                "items": items(counts["official"], people, "official"),
+            },
+        ]
+
+    def chips(self):
+        """Active filters, each with the URL that removes it."""
+        out = []
+        for param, (label, _obj) in self.active.items():
+            out.append(
+                {
+                    "param": param,
+                    "label": PARAM_NAMES[param],
+                    "value": label,
+                    "remove": url_with(self.request, **{param: None, "page": None, "after": None}),
+                }
+            )
+        return out
+
+    def region_trail(self):
+        """Breadcrumbs for the region facet: the chosen region's ancestors and itself."""
+        if "region" not in self.active:
+            return []
+        region = self.region
+        trail = [*region.ancestors(), region]
+        return [
+            {"name": r.name, "url": url_with(self.request, region=r.code or r.pk, after=None)}
+            for r in trail
+        ]
+
+
+def parse_day(text):
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError as exc:
+        raise BadParameter(_("日期无法识别：%(value)s") % {"value": text}) from exc
+
+
+# --- serialisation ----------------------------------------------------------------------
+
+
+def summary(article, request=None, query=None):
+    data = {
         "id": article.pk,
         "title": article.title,
         "published": article.published.isoformat() if article.published else None,
         "source": article.source.name if article.source else None,
+        "source_url": article.source.get_absolute_url() if article.source else None,
         "url": article.get_absolute_url(),
+        "original_url": article.url,
     }
+    if query:
+        data["snippet"] = re.sub(r"<[^>]+>", "", str(search.snippet(article.body, query)))
+    return data
 
 
-def article_list(articles):
-    articles = articles.public().select_related("source").order_by("-published", "-pk")
-    return [article_summary(a) for a in articles[:LIST_LIMIT]]
+def row_view(article, query):
+    """What the list template shows for one article (HTML already escaped)."""
+    if query:
+        title = search.highlight(article.title, query)
+        excerpt = search.snippet(article.body, query)
+    else:
+        title = article.title
+        excerpt = search.snippet(article.body, search.Query(""), width=90)
+    return {"article": article, "title": title, "excerpt": excerpt}
 
 
-def region_summary(region):
+def list_response(request, fmt, listing, template, context, extra_json=None, feed_title=""):
+    if fmt == "csv":
+        return csv_response(listing, context.get("filename", "difang"))
+    if fmt == "atom":
+        return atom_response(request, listing, feed_title or _("地方档案"))
+    rows, nxt = listing.page()
+    count, exact = listing.count()
+    query = listing.query if listing.query else None
+    if fmt == "json":
+        data = {
+            "results": [summary(a, request, query) for a in rows],
+            "count": count,
+            "count_exact": exact,
+            "next": request.build_absolute_uri(nxt) if nxt else None,
+            "facets": listing.facets(),
+            "filters": {c["param"]: c["value"] for c in listing.chips()},
+        }
+        data.update(extra_json or {})
+        return as_json(data)
+    context.update(
+        listing=listing,
+        rows=[row_view(a, query) for a in rows],
+        count=count,
+        count_exact=exact,
+        next_url=nxt,
+        previous_url=listing.previous,
+        facets=listing.facets(),
+        chips=listing.chips(),
+        region_trail=listing.region_trail(),
+        q=listing.query.text,
+        csv_url=url_with(request, format="csv", page=None, after=None),
+        atom_url=url_with(request, format="atom", page=None, after=None),
+        json_url=url_with(request, format="json"),
+    )
+    return render(request, template, context)
+
+
+def csv_cell(value):
+    text = "" if value is None else str(value)
+    if text.startswith(CSV_DANGER):
+        text = "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(listing, name):
+    header = ["id", "published", "title", "subtitle", "source", "authors", "original_url", "page"]
+    rows = (
+        listing.queryset.order_by(*newest_first())
+        .values_list("pk", "published", "title", "subtitle", "source__name", "authors", "url")
+        .iterator(chunk_size=2000)
+    )
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff" + writer.writerow(header)
+        for pk, published, title, subtitle, source, authors, url in rows:
+            page = reverse("archive:article", args=[pk])
+            line = [pk, published, title, subtitle, source, "、".join(authors or []), url, page]
+            yield writer.writerow([csv_cell(v) for v in line])
+
+    response = StreamingHttpResponse(
+        (chunk.encode("utf-8") for chunk in stream()), content_type="text/csv; charset=utf-8"
+    )
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "difang"
+    response["Content-Disposition"] = f'attachment; filename="{safe}.csv"'
+    return response
+
+
+def atom_response(request, listing, title):
+    feed = Atom1Feed(
+        title=title,
+        link=request.build_absolute_uri(url_with(request, format=None)),
+        description=_("地方政府新闻档案"),
+        language=translation.get_language() or "zh-hans",
+        feed_url=request.build_absolute_uri(),
+    )
+    query = listing.query if listing.query else search.Query("")
+    for article in listing.ordered()[:FEED_SIZE]:
+        link = request.build_absolute_uri(article.get_absolute_url())
+        when = None
+        if article.published:
+            when = datetime.datetime.combine(article.published, datetime.time(), datetime.UTC)
+        excerpt = re.sub(r"<[^>]+>", "", str(search.snippet(article.body, query, width=200)))
+        feed.add_item(
+            title=article.title,
+            link=link,
+            description=excerpt,
+            unique_id=link,
+            pubdate=when,
+            updateddate=when,
+            author_name="、".join(article.authors or []) or None,
+            categories=[article.source.name] if article.source else None,
+        )
+    response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
+    feed.write(response, "utf-8")
+    return response
+
+
+def region_data(region):
     return {
         "name": region.name,
         "code": region.code,
@@ -40,77 +662,251 @@ def region_summary(region):
     }
 
 
-def home(request):
-    return respond(request, "home.html", {"articles": article_list(Article.objects.all())})
+# --- pages ------------------------------------------------------------------------------
 
 
-def article(request, pk):
-    obj = get_object_or_404(Article.objects.public().select_related("source"), pk=pk)
-    data = article_summary(obj)
+@public_view
+def home(request, fmt):
+    listing = Listing(request)
+    title = _("搜索：%(q)s") % {"q": listing.query.text} if listing.query else _("最新文章")
+    return list_response(
+        request, fmt, listing, "home.html", {"title": title, "filename": "difang"}, feed_title=title
+    )
+
+
+@public_view
+def feed(request, fmt):
+    """/feed/: the Atom feed of the home list (same parameters)."""
+    return atom_response(request, Listing(request), _("地方档案"))
+
+
+def linked_body(body, places, people):
+    """Paragraphs of the body with places and people linked (all text escaped)."""
+    names = {}
+    for region in places:
+        for name in {region.name, region.short_name}:
+            if name and len(name) >= 2:
+                names.setdefault(name, ("place", region.get_absolute_url()))
+    for person in people:
+        if len(person.name) >= 2:
+            names[person.name] = ("person", person.get_absolute_url())
+    paragraphs = [p.strip() for p in re.split(r"\n+", body or "") if p.strip()]
+    if not names:
+        return [search.mark(p, []) for p in paragraphs]
+    ordered = sorted(names, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(n) for n in ordered))
+    out = []
+    for para in paragraphs:
+        plain = search.simplified(para)
+        if len(plain) != len(para):
+            plain = para
+        pieces, pos = [], 0
+        for m in pattern.finditer(plain):
+            kind, url = names[m.group(0)]
+            pieces.append(escape(para[pos : m.start()]))
+            pieces.append(
+                f'<a class="{kind}" href="{escape(url)}">{escape(para[m.start() : m.end()])}</a>'
+            )
+            pos = m.end()
+        pieces.append(escape(para[pos:]))
+        out.append(mark_safe("".join(pieces)))
+    return out
+
+
+@public_view
+def article(request, fmt, pk):
+    obj = (
+        Article.objects.public()
+        .select_related("source", "raw_file")
+        .defer("search_text")
+        .filter(pk=pk)
+        .first()
+    )
+    if obj is None:
+        raise Http404(_("没有这篇文章。"))
+    links = list(ArticleRegion.objects.filter(article=obj).select_related("region"))
+    links.sort(key=lambda link: (not link.primary, link.region.code or "~", link.region.name))
+    places = [link.region for link in links]
+    people = list(obj.people.order_by("normalized_name", "pk"))
+    quotes = list(obj.quotes.select_related("person").order_by("start"))
+    tags = list(obj.tags.order_by("name"))
+    occurrences = list(obj.occurrence_set.select_related("raw_file").order_by("pk"))
+    data = summary(obj)
     data.update(
         subtitle=obj.subtitle,
         authors=obj.authors,
         body=obj.body,
-        original_url=obj.url,
-        source_url=obj.source.get_absolute_url() if obj.source else None,
-        regions=[region_summary(r) for r in obj.regions.order_by("code")],
-        people=[{"name": p.name, "url": p.get_absolute_url()} for p in obj.people.all()],
-        tags=[{"name": t.name, "url": t.get_absolute_url()} for t in obj.tags.all()],
+        regions=[region_data(r) | {"path": r.path()} for r in places],
+        people=[{"id": p.pk, "name": p.name, "url": p.get_absolute_url()} for p in people],
+        quotes=[
+            {
+                "text": q.text,
+                "speaker": q.person.name if q.person else q.speaker_name,
+                "speaker_url": q.person.get_absolute_url() if q.person else None,
+            }
+            for q in quotes
+        ],
+        tags=[{"id": t.pk, "name": t.name, "url": t.get_absolute_url()} for t in tags],
+        provenance={
+            "raw_file": obj.raw_file.path if obj.raw_file else None,
+            "sha256": obj.raw_file.sha256 if obj.raw_file else None,
+            "span": [obj.span_start, obj.span_end],
+            "occurrences": [
+                {"raw_file": o.raw_file.path, "span": [o.span_start, o.span_end]}
+                for o in occurrences
+            ],
+        },
     )
-    return respond(request, "article.html", {"article": data})
+    if fmt == "json":
+        return as_json({"article": data})
+    if fmt in ("csv", "atom"):
+        raise BadParameter(_("文章页只提供 HTML 和 JSON。"))
+    context = {
+        "article": obj,
+        "data": data,
+        "paragraphs": linked_body(obj.body, places, people),
+        "places": places,
+        "people": people,
+        "quotes": data["quotes"],
+        "tags": tags,
+        "occurrences": occurrences,
+    }
+    return render(request, "article.html", context)
 
 
-def region(request, key):
-    # Divisions are addressed by code; townships without one by primary key.
-    obj = Region.objects.filter(code=key).first()
-    if obj is None and key.isdigit():
-        obj = Region.objects.filter(pk=int(key), code__isnull=True).first()
+@public_view
+def region(request, fmt, key):
+    obj = find_region(key)
+    listing = Listing(request, fixed={"region": obj})
+    ancestors = obj.ancestors()
+    subtree = subtree_ids(obj)
+    officials = (
+        Person.objects.filter(positions__region_id__in=subtree)
+        .annotate(n=Count("positions", distinct=True))
+        .order_by("-n", "normalized_name")[:30]
+    )
+    officials = [{"id": p.pk, "name": p.name, "url": p.get_absolute_url()} for p in officials]
+    info = region_data(obj) | {
+        "path": obj.path(),
+        "ancestors": [region_data(r) for r in ancestors],
+        "officials": officials,
+    }
+    # Child regions with article counts: the region facet of this page.
+    children = []
+    if fmt in ("html", "json"):
+        facets = listing.facets()
+        counted = {item["value"]: item["count"] for item in facets[0]["items"]}
+        for child in obj.children.order_by("code", "name"):
+            value = str(child.code or child.pk)
+            children.append(region_data(child) | {"count": counted.get(value, 0)})
+    info["children"] = children
+    context = {"title": obj.name, "region": obj, "info": info, "filename": obj.code or "region"}
+    return list_response(
+        request, fmt, listing, "region.html", context, {"region": info}, feed_title=obj.name
+    )
+
+
+@public_view
+def person(request, fmt, pk):
+    obj = Person.objects.filter(pk=pk).first()
     if obj is None:
-        raise Http404("No such region")
-    data = region_summary(obj)
-    data.update(
-        path=obj.path(),
-        ancestors=[region_summary(r) for r in obj.ancestors()],
-        children=[region_summary(r) for r in obj.children.order_by("code", "name")],
-        articles=article_list(obj.articles.all()),
+        raise Http404(_("没有这个人物。"))
+    listing = Listing(request, fixed={"official": obj})
+    positions = sorted(
+        obj.positions.select_related("region"),
+        key=lambda p: (p.first_seen or datetime.date.max, p.pk),
     )
-    return respond(request, "region.html", {"region": data})
-
-
-def person(request, pk):
-    obj = get_object_or_404(Person, pk=pk)
-    data = {
+    quotes = list(
+        Quote.objects.filter(person=obj, article__in=Article.objects.public())
+        .select_related("article")
+        .order_by(F("article__published").desc(nulls_last=True), "start")[:50]
+    )
+    info = {
+        "id": obj.pk,
         "name": obj.name,
+        "aliases": obj.aliases,
         "positions": [
             {
                 "title": p.title,
                 "organization": p.organization,
+                "region": region_data(p.region) if p.region else None,
                 "first_seen": p.first_seen.isoformat() if p.first_seen else None,
                 "last_seen": p.last_seen.isoformat() if p.last_seen else None,
             }
-            for p in obj.positions.all()
+            for p in positions
         ],
-        "articles": article_list(obj.articles.all()),
+        "quotes": [
+            {
+                "text": q.text,
+                "article": q.article.title,
+                "article_url": q.article.get_absolute_url(),
+                "published": q.article.published.isoformat() if q.article.published else None,
+            }
+            for q in quotes
+        ],
     }
-    return respond(request, "person.html", {"person": data})
+    context = {
+        "title": obj.name,
+        "person": obj,
+        "info": info,
+        "positions": positions,
+        "quotes": quotes,
+        "filename": "person",
+    }
+    return list_response(
+        request, fmt, listing, "person.html", context, {"person": info}, feed_title=obj.name
+    )
 
 
-def source(request, pk):
-    obj = get_object_or_404(Source, pk=pk)
-    data = {
+@public_view
+def source(request, fmt, pk):
+    obj = Source.objects.filter(pk=pk).select_related("region").first()
+    if obj is None:
+        raise Http404(_("没有这个来源。"))
+    listing = Listing(request, fixed={"source": obj})
+    info = {
+        "id": obj.pk,
         "name": obj.name,
         "kind": obj.get_kind_display(),
-        "homepage": obj.homepage,
-        "articles": article_list(obj.articles.all()),
+        "homepage": obj.homepage or None,
+        "region": region_data(obj.region) if obj.region else None,
     }
-    return respond(request, "source.html", {"source": data})
+    context = {"title": obj.name, "source": obj, "info": info, "filename": "source"}
+    return list_response(
+        request, fmt, listing, "source.html", context, {"source": info}, feed_title=obj.name
+    )
 
 
-def tag(request, pk):
-    obj = get_object_or_404(Tag, pk=pk)
-    data = {
-        "name": obj.name,
-        "kind": obj.get_kind_display(),
-        "articles": article_list(obj.articles.all()),
-    }
-    return respond(request, "tag.html", {"tag": data})
+@public_view
+def tag(request, fmt, pk):
+    obj = Tag.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404(_("没有这个标签。"))
+    listing = Listing(request, fixed={"tag": obj})
+    info = {"id": obj.pk, "name": obj.name, "kind": obj.get_kind_display()}
+    context = {"title": obj.name, "tag": obj, "info": info, "filename": "tag"}
+    return list_response(
+        request, fmt, listing, "tag.html", context, {"tag": info}, feed_title=obj.name
+    )
+
+
+@require_safe
+def set_language(request, code):
+    """Switch the interface language by a plain link (a cookie; nothing is written)."""
+    nxt = request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, request.is_secure()):
+        nxt = "/"
+    if code not in dict(settings.LANGUAGES):
+        raise Http404("unknown language")
+    response = HttpResponseRedirect(nxt)
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, code, max_age=365 * 24 * 3600)
+    return response
+
+
+# Django's error pages for URLs no view matched.
+def not_found(request, exception=None):
+    return error(request, "html", 404, _("没有找到这个页面。"))
+
+
+def server_error(request):
+    return HttpResponse(_("服务器出错了。"), status=500, content_type="text/plain; charset=utf-8")

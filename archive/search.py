@@ -1,0 +1,290 @@
+"""Chinese full-text search over ``Article.search_text``.
+
+``search_text`` holds the title, subtitle and body in simplified Chinese, cut by jieba's
+``cut_for_search`` into words separated by spaces (see ``archive.importer.search_text``).
+The query goes through the same steps, so a traditional query (作風建設) finds a simplified
+article and the reverse.
+
+Backends (chosen by ``connection.vendor``; the index itself is built by migration 0003):
+
+- SQLite: an FTS5 external-content table ``archive_article_fts`` over ``search_text``,
+  kept in sync by triggers on ``archive_article``; ranked by FTS5's bm25 ``rank``.
+- PostgreSQL: a stored generated column ``search_vector = to_tsvector('simple',
+  search_text)`` with a GIN index; ranked by ``ts_rank_cd``.
+
+The user's text never reaches the engine's query syntax: each word becomes a quoted
+literal (FTS5) or goes through ``plainto_tsquery``/``phraseto_tsquery`` (PostgreSQL).
+Words are AND-combined; text in double quotes ("…", “…”, 「…」) is a phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jieba
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, FloatField, Func, Value
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from archive.extraction.entities import simplified
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 16
+PHRASE = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|『([^』]*)』')
+WORD = re.compile(r"\w+")
+
+FTS_TABLE = "archive_article_fts"
+SQLITE_TRIGGERS = {
+    "archive_article_fts_ai": f"""
+        CREATE TRIGGER IF NOT EXISTS archive_article_fts_ai AFTER INSERT ON archive_article
+        BEGIN
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+    "archive_article_fts_ad": f"""
+        CREATE TRIGGER IF NOT EXISTS archive_article_fts_ad AFTER DELETE ON archive_article
+        BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+                VALUES ('delete', old.id, old.search_text);
+        END""",
+    "archive_article_fts_au": f"""
+        CREATE TRIGGER IF NOT EXISTS archive_article_fts_au
+        AFTER UPDATE OF search_text ON archive_article
+        BEGIN
+            INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, search_text)
+                VALUES ('delete', old.id, old.search_text);
+            INSERT INTO {FTS_TABLE}(rowid, search_text) VALUES (new.id, new.search_text);
+        END""",
+}
+SQLITE_CREATE = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
+    "search_text, content='archive_article', content_rowid='id', tokenize='unicode61')"
+)
+SQLITE_REBUILD = f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')"
+
+PG_SETUP = [
+    "ALTER TABLE archive_article ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_text)) STORED",
+    "CREATE INDEX IF NOT EXISTS article_search_vector_gin "
+    "ON archive_article USING gin (search_vector)",
+]
+PG_TEARDOWN = [
+    "DROP INDEX IF EXISTS article_search_vector_gin",
+    "ALTER TABLE archive_article DROP COLUMN IF EXISTS search_vector",
+]
+
+
+def _words(text: str) -> list[str]:
+    """Word characters only: operators, quotes and punctuation fall away."""
+    return [w for w in WORD.findall(text) if w.strip("_")]
+
+
+@dataclass
+class Query:
+    """A parsed search: AND-combined terms and phrases, in simplified Chinese."""
+
+    text: str
+    terms: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.terms or self.phrases)
+
+    @property
+    def marks(self) -> list[str]:
+        """Words to highlight in results, longest first."""
+        words = set(self.terms)
+        for phrase in self.phrases:
+            words.add("".join(_phrase_surface(phrase)))
+        return sorted((w for w in words if w), key=len, reverse=True)
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression made only of quoted literals."""
+        parts = [_fts_string(t) for t in self.terms]
+        parts += [_fts_string(" ".join(p)) for p in self.phrases]
+        return " AND ".join(parts)
+
+
+def _phrase_surface(tokens: list[str]) -> list[str]:
+    """The phrase as written: cut_for_search repeats sub-words before their word."""
+    out: list[str] = []
+    for tok in tokens:
+        while out and out[-1] in tok and len(out[-1]) < len(tok):
+            out.pop()
+        out.append(tok)
+    return out
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def parse(text: str | None) -> Query:
+    """Turn what a reader typed into a ``Query``; never raises."""
+    text = (text or "").strip()[:MAX_QUERY_CHARS]
+    query = Query(text=text)
+    if not text:
+        return query
+    plain = simplified(text)
+    rest = []
+    pos = 0
+    for m in PHRASE.finditer(plain):
+        rest.append(plain[pos : m.start()])
+        pos = m.end()
+        inner = next(g for g in m.groups() if g is not None)
+        tokens = [t for w in jieba.cut_for_search(inner) for t in _words(w)]
+        tokens = [t.lower() for t in tokens]
+        if len(tokens) == 1:
+            query.terms.append(tokens[0])
+        elif tokens:
+            query.phrases.append(tokens)
+    rest.append(plain[pos:])
+    for chunk in rest:
+        # An unmatched quote is just a character.
+        for word in jieba.cut(chunk.replace('"', " ")):
+            for token in _words(word):
+                token = token.lower()
+                if token not in query.terms:
+                    query.terms.append(token)
+    query.terms = query.terms[:MAX_TERMS]
+    query.phrases = query.phrases[:MAX_TERMS]
+    return query
+
+
+# --- database side ----------------------------------------------------------------------
+
+_sqlite_checked: set[int] = set()
+
+
+def ensure_sqlite_index(conn=connection) -> None:
+    """Recreate the FTS5 triggers (and rebuild the index) if a table rebuild dropped them.
+
+    Django's SQLite schema editor remakes a table to alter it, which drops its triggers;
+    a later migration on ``archive_article`` would silently stop index updates otherwise.
+    Checked once per connection.
+    """
+    key = id(conn.connection) if conn.connection is not None else None
+    if key is not None and key in _sqlite_checked:
+        return
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger') AND name LIKE %s",
+            [FTS_TABLE + "%"],
+        )
+        present = {row[0] for row in cur.fetchall()}
+        missing = set(SQLITE_TRIGGERS) - present
+        if FTS_TABLE not in present or missing:
+            cur.execute(SQLITE_CREATE)
+            for sql in SQLITE_TRIGGERS.values():
+                cur.execute(sql)
+            cur.execute(SQLITE_REBUILD)
+    if conn.connection is not None:
+        _sqlite_checked.add(id(conn.connection))
+
+
+class ColumnOf(Expression):
+    """Another column of the row a queryset selects, under whatever alias the table has
+    (the filter may end up in a subquery, where Django renames tables U0, V0 …)."""
+
+    def __init__(self, column, output_field=None):
+        super().__init__(output_field=output_field or FloatField())
+        self.column = column
+        self.pk = F("pk")
+
+    def get_source_expressions(self):
+        return [self.pk]
+
+    def set_source_expressions(self, exprs):
+        (self.pk,) = exprs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(self.pk.alias)
+        return f"{table}.{connection.ops.quote_name(self.column)}", []
+
+
+def apply(queryset, query: Query):
+    """Filter ``queryset`` to articles matching ``query``, annotated with ``search_rank``
+    (higher is better)."""
+    if not query:
+        return queryset
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        parts, params = [], []
+        for term in query.terms:
+            parts.append("plainto_tsquery('simple'::regconfig, %s)")
+            params.append(term)
+        for phrase in query.phrases:
+            parts.append("phraseto_tsquery('simple'::regconfig, %s)")
+            params.append(" ".join(phrase))
+        tsquery = RawSQL("(" + " && ".join(parts) + ")", params)
+        vector = ColumnOf("search_vector")
+        matches = Func(vector, tsquery, template="%(expressions)s", arg_joiner=" @@ ")
+        matches.output_field = BooleanField()
+        rank = Func(vector, tsquery, function="ts_rank_cd", output_field=FloatField())
+        return queryset.filter(matches).annotate(search_rank=rank)
+    if vendor == "sqlite":
+        ensure_sqlite_index()
+        match = query.fts5()
+        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+        # bm25 (FTS5's rank) is negative, better matches more so.
+        rank = Func(
+            Value(match),
+            ColumnOf("id"),
+            template=f"(SELECT -rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %(expressions)s)",
+            arg_joiner=" AND rowid = ",
+            output_field=FloatField(),
+        )
+        return queryset.filter(pk__in=hits).annotate(search_rank=rank)
+    # Other databases: a slow but correct containment scan over search_text.
+    for term in query.terms:
+        queryset = queryset.filter(search_text__contains=term)
+    for phrase in query.phrases:
+        queryset = queryset.filter(search_text__contains=" ".join(phrase))
+    return queryset.annotate(search_rank=F("confidence"))
+
+
+# --- highlighting -----------------------------------------------------------------------
+
+
+def _spans(text: str, words: list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping spans of ``words`` in ``text`` (compared in simplified, lower case)."""
+    if not words or not text:
+        return []
+    plain = simplified(text).lower()
+    if len(plain) != len(text):
+        plain = text.lower()
+    pattern = re.compile("|".join(re.escape(w) for w in words))
+    return [(m.start(), m.end()) for m in pattern.finditer(plain)]
+
+
+def mark(text: str, spans: list[tuple[int, int]], tag: str = "mark") -> SafeString:
+    """Escape ``text`` and wrap each span in ``<tag>``."""
+    out, pos = [], 0
+    for start, end in spans:
+        out.append(escape(text[pos:start]))
+        out.append(f"<{tag}>{escape(text[start:end])}</{tag}>")
+        pos = end
+    out.append(escape(text[pos:]))
+    return mark_safe("".join(out))  # noqa: S308 - every piece is escaped above
+
+
+def highlight(text: str, query: Query) -> SafeString:
+    """``text`` escaped, with the query's words in ``<mark>``."""
+    return mark(text, _spans(text, query.marks))
+
+
+def snippet(text: str, query: Query, width: int = 120) -> SafeString:
+    """A window of ``text`` around the first match, escaped and highlighted."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    spans = _spans(text, query.marks)
+    if not spans:
+        short = text[:width]
+        return mark(short + ("…" if len(text) > width else ""), [])
+    first = spans[0][0]
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    piece = mark(text[start:end], window)
+    return mark_safe(("…" if start else "") + piece + ("…" if end < len(text) else ""))
