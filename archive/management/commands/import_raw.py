@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import sys
@@ -69,7 +70,22 @@ def parse_path(args: tuple[str, str | None]) -> tuple[FileRecord, bytes | None]:
         record = FileRecord(path=path, sha256="", encoding=None)
         record.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
         return record, None
-    return parse(data, "stdin.txt" if path == "-" else path, encoding), data
+    name = "stdin.txt" if path == "-" else path
+    try:
+        return parse(data, name, encoding), data
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not end the run
+        record = FileRecord(
+            path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
+        )
+        record.errors.append(
+            one_line(f"{name}: the parser failed ({type(exc).__name__}: {exc}); please report it")
+        )
+        return record, data
+
+
+def one_line(message: str) -> str:
+    """Error messages are one line each, whatever an exception's text holds."""
+    return " ".join(message.split())
 
 
 class Command(BaseCommand):
@@ -150,12 +166,19 @@ class Command(BaseCommand):
 
     def _store(self, record: FileRecord, data: bytes | None, opts) -> str:
         if data is None or (record.errors and not record.articles):
-            status = "failed"
             if data is not None and not opts["dry_run"]:
                 from archive.importer import import_file
 
-                import_file(record, data, opts["source"])
-            return status
+                try:  # keep the raw bytes of a readable file, with its error
+                    import_file(record, data, opts["source"])
+                except Exception as exc:  # noqa: BLE001 - report, never a traceback
+                    record.errors.append(
+                        one_line(
+                            f"{record.path}: its raw bytes could not be kept in the database "
+                            f"({type(exc).__name__}: {exc})"
+                        )
+                    )
+            return "failed"
         if opts["dry_run"]:
             if opts["source"]:
                 for art in record.articles:
@@ -168,9 +191,11 @@ class Command(BaseCommand):
         except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
             # The file's transaction was rolled back; say so and go on with the others.
             record.errors.append(
-                f"{record.path}: could not be written to the database "
-                f"({type(exc).__name__}: {exc}); its raw bytes are kept as a failed file, "
-                "run the import again"
+                one_line(
+                    f"{record.path}: could not be written to the database "
+                    f"({type(exc).__name__}: {exc}); its raw bytes are kept as a failed file, "
+                    "run the import again"
+                )
             )
             kept = FileRecord(
                 path=record.path,
