@@ -148,6 +148,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+LOCALE_PATHS = [BASE_DIR / "archive" / "locale"]
 LANGUAGES = [
     ("zh-hans", "简体中文"),
     ("en", "English"),
@@ -166,6 +167,7 @@ STORAGES = {
 
 # Development and tests serve static files straight from the apps (no collectstatic).
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

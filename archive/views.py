@@ -45,6 +45,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from archive import search
@@ -102,7 +103,8 @@ def public_view(view):
         try:
             fmt = wanted_format(request)
         except BadParameter as exc:
-            return error(request, "html", 400, str(exc))
+            accept = request.headers.get("Accept", "")
+            return error(request, "json" if "json" in accept else "html", 400, str(exc))
         try:
             response = view(request, fmt, *args, **kwargs)
         except BadParameter as exc:
@@ -165,17 +167,17 @@ ListParams = type(
     },
 )
 
-PARAM_NAMES = {
+PARAM_NAMES = {  # lazy: translated when shown
     "q": "q",
-    "region": _("地区"),
-    "source": _("来源"),
-    "tag": _("标签"),
-    "official": _("人物"),
-    "date": _("日期"),
-    "from": _("起始日期"),
-    "to": _("截止日期"),
-    "page": _("页码"),
-    "after": _("翻页位置"),
+    "region": gettext_lazy("地区"),
+    "source": gettext_lazy("来源"),
+    "tag": gettext_lazy("标签"),
+    "official": gettext_lazy("人物"),
+    "date": gettext_lazy("日期"),
+    "from": gettext_lazy("起始日期"),
+    "to": gettext_lazy("截止日期"),
+    "page": gettext_lazy("页码"),
+    "after": gettext_lazy("翻页位置"),
 }
 
 
@@ -559,6 +561,8 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
     count, exact = listing.count()
     query = listing.query if listing.query else None
     if fmt == "json":
+        if nxt and request.GET.get("format") == "json":
+            nxt += ("&" if "?" in nxt else "?") + "format=json"
         data = {
             "results": [summary(a, request, query) for a in rows],
             "count": count,
