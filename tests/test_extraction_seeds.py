@@ -26,9 +26,19 @@ def article(prefix: str, title: str):
 
 def test_the_five_seed_pages_give_the_real_articles_and_nothing_else():
     counts = {p: len(parsed(p).articles) for p in ("000", "001", "002", "003", "004")}
-    # 21 headlined articles plus the headless 目击 photo item; 002's third article
-    # (精神文明之花…) has no byline or subtitle and is not yet separated (known miss).
-    assert counts == {"000": 3, "001": 8, "002": 2, "003": 7, "004": 1}
+    # 21 headlined articles plus the headless 目击 photo item.
+    assert counts == {"000": 3, "001": 8, "002": 3, "003": 7, "004": 1}
+
+
+def test_a_headline_unlike_the_features_crossheads_starts_the_next_article():
+    """002's second article has four two-phrase crossheads (闻令而动,吹响“战疫”集结号);
+    the plain headline after them has no byline or subtitle but is a new article."""
+    assert titles("002")[1:] == ["火线“逆行”只为人民安康", "精神文明之花绽放疫情防控一线"]
+    feature = article("002", "火线“逆行”只为人民安康")
+    assert "闻令而动" in feature.body and "精神文明之花" not in feature.body
+    third = article("002", "精神文明之花绽放疫情防控一线")
+    assert third.body.startswith("面对突如其来的新冠肺炎疫情")
+    assert "分享到" not in third.body
 
 
 def test_weibo_headline_in_brackets_becomes_title_and_subtitle():

@@ -1,6 +1,6 @@
 """Database tests for `manage.py import_raw` and the importer, on the real seed pages.
 
-The seed pages in fixtures/raw are five scraped pages holding 21 articles; the synthetic
+The seed pages in fixtures/raw are five scraped pages holding 22 articles; the synthetic
 pages below are short, real-looking local news items for cases the seeds do not cover.
 """
 
@@ -87,13 +87,13 @@ def test_importing_the_seed_pages_keeps_five_raw_files_and_creates_21_articles(g
     assert code == 0
     assert [entry["status"] for entry in report["files"]] == ["imported"] * 5
     assert RawFile.objects.count() == 5
-    assert Article.objects.count() == 21
+    assert Article.objects.count() == 22
     for seed in SEEDS:
         raw = RawFile.objects.get(path__endswith=seed.name)
         assert raw.status == RawFile.Status.IMPORTED
         assert raw.data == seed.read_bytes()
         assert raw.size == seed.stat().st_size
-    assert Occurrence.objects.count() == 21
+    assert Occurrence.objects.count() == 22
 
 
 def test_importing_the_same_pages_again_changes_nothing_and_reports_unchanged(gazetteer):
@@ -181,8 +181,8 @@ def test_dry_run_writes_nothing_and_prints_one_contract_json_document(gazetteer)
             for region in article["regions"]:
                 assert region["level"] in {"province", "prefecture", "county", "township"}
                 assert {"name", "code", "primary"} <= set(region)
-    assert sum(len(entry["articles"]) for entry in report["files"]) == 21
-    assert "21 articles" in err
+    assert sum(len(entry["articles"]) for entry in report["files"]) == 22
+    assert "22 articles" in err
 
 
 def failing_on_third_call(calls: list[str]):
@@ -238,7 +238,7 @@ def test_a_file_whose_write_fails_is_reported_failed_and_later_files_still_go_in
     assert raw.data == liaoning.read_bytes()
     assert not Occurrence.objects.filter(raw_file=raw).exists()
     assert not Article.objects.filter(title__in=calls[1:3]).exists()
-    assert Article.objects.count() == 1 + 2
+    assert Article.objects.count() == 1 + 3  # the Qingdao page has one, Zhangjiakou three
 
 
 def test_imported_entities_link_xu_zhentao_his_post_his_quotes_and_the_county(gazetteer):

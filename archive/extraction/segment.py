@@ -23,6 +23,8 @@ BULLET = re.compile(r"^[•·●○◆◇▪■□\-\*\d]{1,3}[\.、\s]?")
 WEIBO_HEAD = re.compile(r"^(?:#[^#\n]{1,30}#\s*)*【([^】]{2,120})】(.*)$")
 TOPIC_PREFIX = re.compile(r"^(?:#[^#\n]{1,30}#\s*)+")
 SUBTITLE = re.compile(r"^[-—－─]{2,}\s*")
+# The pause inside a two-phrase crosshead: 闻令而动,吹响“战疫”集结号.
+CROSSHEAD_BREAK = re.compile(r"\S[，,、：:\s]+\S")
 NEWS_FLASH = re.compile(
     r"^(?:本报讯|本台讯|本网讯|本刊讯|[（(]?(?:记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}\s*(?:报道)?[)）]?"
     r"|(?:新华社|中新社|人民网|新华网|央视网)[^，,。]{0,12}(?:电|讯))"
@@ -201,7 +203,26 @@ def starts_paragraph(s: str) -> bool:
 # ---------------------------------------------------------------- boundaries
 
 
-def starts_article(paras: list[Para], i: int, first: bool, prev_ended: bool) -> int | None:
+def breaks_crossheads(p: Para, cur: Draft | None) -> bool:
+    """A heading unlike the article's own crossheads starts the next article.
+
+    Crossheads of one feature share a shape: two parallel phrases (闻令而动,吹响集结号;
+    分秒必争,全面打响攻坚战). After two or more such, a plain headline without that
+    break (精神文明之花绽放疫情防控一线) is the next article's title, not a section."""
+    if cur is None:
+        return False
+    heads = [q.text for q in cur.body if q.kind == "head"]
+    return (
+        len(heads) >= 2
+        and all(CROSSHEAD_BREAK.search(h) for h in heads)
+        and not CROSSHEAD_BREAK.search(p.text)
+        and len(p.text) >= 8
+    )
+
+
+def starts_article(
+    paras: list[Para], i: int, first: bool, prev_ended: bool, cur: Draft | None = None
+) -> int | None:
     """If an article starts at paras[i], return how many heading lines it has."""
     p = paras[i]
     if p.kind != "head" or p.text in word_set("stop_titles.txt"):
@@ -220,6 +241,7 @@ def starts_article(paras: list[Para], i: int, first: bool, prev_ended: bool) -> 
         or any(SUBTITLE.match(g.text) for g in group[1:])
         or (nxt is not None and nxt.kind in ("meta", "byline", "caption"))
         or (nxt is not None and NEWS_FLASH.match(nxt.text) is not None)
+        or breaks_crossheads(p, cur)
     )
     if not evidence:
         return None
@@ -247,7 +269,7 @@ def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
             pending_labels.append(p)
             i += 1
             continue
-        n = starts_article(paras, i, first, cur is None or cur.ended)
+        n = starts_article(paras, i, first, cur is None or cur.ended, cur)
         if n is None and pending_labels and p.kind in ("head", "body"):
             # A column label opens a new slot on the page even without a byline.
             n = 1 if p.kind == "head" else 0
