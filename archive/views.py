@@ -182,7 +182,10 @@ PARAM_NAMES = {  # lazy: translated when shown
 
 
 def read_params(request):
-    form = ListParams(request.GET)
+    data = request.GET.copy()
+    if "q" in data:
+        data["q"] = data["q"].replace("\x00", "")  # a NUL in a search box is not worth a 400
+    form = ListParams(data)
     if not form.is_valid():
         name = next(iter(form.errors))
         raise BadParameter(

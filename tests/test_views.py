@@ -1,4 +1,5 @@
-"""The placeholder public pages render as HTML and as JSON, and never show unpublished work."""
+"""The public pages in brief: published articles only, HTML and JSON, regions by key.
+(The full public-site suite is in tests/test_site_*.py.)"""
 
 import datetime
 
@@ -19,6 +20,7 @@ def published_article():
         source=source,
         content_hash="c" * 64,
         review_status=Article.ReviewStatus.PUBLISHED,
+        search_text="提标 提速 提 能力 敢闯 敢干 敢 争先 莘县 卫生 健康 局 召开 作风 建设 会议",
     )
 
 
@@ -33,8 +35,15 @@ def test_home_page_lists_newest_published_articles(client, published_article):
 
 def test_home_page_answers_as_json(client, published_article):
     data = client.get("/?format=json").json()
-    assert data["articles"][0]["title"] == "提标提速提能力 敢闯敢干敢争先"
-    assert data["articles"][0]["source"] == "聊城日报"
+    assert data["results"][0]["title"] == "提标提速提能力 敢闯敢干敢争先"
+    assert data["results"][0]["source"] == "聊城日报"
+    assert data["count"] == 1 and data["next"] is None
+
+
+def test_search_box_parameter_is_q(client, published_article):
+    assert client.get("/?q=作风建设&format=json").json()["count"] == 1
+    assert client.get("/?q=作風建設&format=json").json()["count"] == 1
+    assert client.get("/?q=聊城&format=json").json()["count"] == 0
 
 
 def test_unpublished_article_page_is_not_found(client):
