@@ -131,6 +131,10 @@ def source_for(name: str | None) -> Source | None:
     return Source.objects.get_or_create(name=name.strip()[:200])[0]
 
 
+def region_by_code(code: str | None) -> Region | None:
+    return Region.objects.filter(code=code).first() if code else None
+
+
 def region_for(ref) -> Region | None:
     if ref.code:
         return Region.objects.filter(code=ref.code).first()
@@ -168,7 +172,8 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
                 title=p.title[:200],
                 organization=(p.organization or "")[:200],
                 defaults={
-                    "region": county,
+                    # The organisation's own place (莘县卫生健康局 -> 莘县), else the article's.
+                    "region": region_by_code(getattr(p, "region_code", None)) or county,
                     "first_seen": article.published,
                     "last_seen": article.published,
                     "article": article,

@@ -81,7 +81,7 @@ def by_name(report: dict) -> dict[str, dict]:
     return {Path(entry["path"]).name: entry for entry in report["files"]}
 
 
-def test_importing_the_seed_pages_keeps_five_raw_files_and_creates_21_articles(gazetteer):
+def test_importing_the_seed_pages_keeps_five_raw_files_and_creates_22_articles(gazetteer):
     code, report = run_json(RAW)
 
     assert code == 0
@@ -257,6 +257,18 @@ def test_imported_entities_link_xu_zhentao_his_post_his_quotes_and_the_county(ga
     assert "莘县" in [r.name for r in dialogue.primary_regions]
     assert ArticleTag.objects.filter(machine=True).exists()
     assert ArticleTag.objects.filter(article=dialogue, tag__name="三提三敢", machine=True).exists()
+
+
+def test_a_post_is_placed_where_its_organisation_is(gazetteer):
+    """The region of a position is the organisation's own place when its name holds one
+    (东昌府区项目服务中心 -> 东昌府区), not simply the article's first primary place."""
+    run(RAW)
+
+    miao = Position.objects.get(person__name="苗雷霞")
+    assert miao.organization == "东昌府区项目服务中心"
+    assert miao.region.code == "371502"
+    zhang = Position.objects.get(person__name="张俊峰")
+    assert zhang.region.code == "370505"  # 垦利经济开发区 -> 垦利区
 
 
 def test_the_same_name_in_the_same_organisation_is_one_person_with_a_new_post(gazetteer, tmp_path):

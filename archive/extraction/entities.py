@@ -47,10 +47,26 @@ def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None 
             for s in officials.merge_people(speakers)
             if s.name in quoted_speakers
         ]
+        places = {r.code for r in art.regions if r.code}
+        for person in people:
+            person.region_code = organisation_region(person.organization, places)
         art.people = people
         art.quotes = quotes
         art.tags = tags_for(title, body)
     _recurring_phrases(articles)
+
+
+LEVEL_RANK = {"county": 0, "prefecture": 1, "province": 2}
+
+
+def organisation_region(organization: str | None, places: set[str]) -> str | None:
+    """The most specific place an organisation's name holds (莘县卫生健康局 -> 莘县), read
+    with the article's places as context (so 鼓楼区 resolves through the article's city)."""
+    if not organization:
+        return None
+    refs = [r for r in regions.resolve(simplified(organization), home=places) if r.code]
+    refs.sort(key=lambda r: LEVEL_RANK.get(r.level, 3))
+    return refs[0].code if refs else None
 
 
 def tags_for(title: str, body: str) -> list[str]:

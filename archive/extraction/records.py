@@ -23,6 +23,8 @@ class PersonRecord:
     name: str
     title: str | None
     organization: str | None
+    # The place the organisation belongs to (莘县卫生健康局 -> 莘县), when it names one.
+    region_code: str | None = None
 
     def as_contract(self) -> dict:
         return {"name": self.name, "title": self.title, "organization": self.organization}
