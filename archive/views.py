@@ -168,7 +168,7 @@ ListParams = type(
 )
 
 PARAM_NAMES = {  # lazy: translated when shown
-    "q": "q",
+    "q": gettext_lazy("搜索"),
     "region": gettext_lazy("地区"),
     "source": gettext_lazy("来源"),
     "tag": gettext_lazy("标签"),

@@ -1,0 +1,360 @@
+"""Public-site benchmark on PostgreSQL with a million generated articles.
+
+    .venv/bin/python tests/bench/bench_site.py [--articles 1000000] [--runs 40] [--keep]
+
+Creates its own database (difang_bench on the server of $DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432), migrates it, loads the gazetteer, then fills it with
+COPY via psycopg: sources, tags, people, N articles (5% hidden) whose search_text is
+space-separated words as the importer writes it, 1–2 region links per article (a county
+and its prefecture), tags and mentions for some. It then times the views in-process with
+Django's test client (DEBUG off) and prints p50/p95 for
+
+  - the home list (page 1) and a deep keyset page,
+  - faceted lists (a province + a tag; a prefecture + a source),
+  - searches (single words of different frequency, two words, a phrase),
+
+each once with the facet cache off (every request computes its facet counts) and for the
+lists once with it on, and the ratio of the search query to a LIKE '%…%' scan over the same
+rows. The database is dropped at the end unless --keep. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "difang_bench"
+WORDS = (
+    "作风 建设 会议 召开 推进 工作 发展 经济 项目 企业 服务 群众 党建 乡村 振兴 "
+    "环境 整治 安全 生产 疫情 防控 教育 医疗 卫生 健康 交通 道路 水利 农业 旅游 文化 "
+    "招商 引资 改革 创新 科技 人才 干部 基层 社区 治理 生态 保护 绿色 低碳 高质量 "
+    "营商 优化 民生 实事 就业 养老 住房 扶贫 脱贫 攻坚 巩固 成果 产业 园区 开工 签约 "
+    "调研 检查 督导 部署 落实 培训 座谈 表彰 先进 典型 志愿 活动 宣传 学习 贯彻 精神 "
+    "廉政 纪律 监督 巡察 整改 问题 清单 责任 考核 目标 任务 计划 方案 政策 资金 投资 "
+    "市场 监管 质量 标准 品牌 消费 电商 物流 港口 铁路 机场 能源 电力 燃气 供暖 城市 "
+    "更新 改造 老旧 小区 公园 绿化 垃圾 分类 污水 处理 河长 林长 耕地 粮食 种植 养殖 "
+    "黄河 大运河 阿胶 棉花 蔬菜 果园 茶叶 渔业 森林 防火 防汛 抗旱 应急 救援 消防 演练"
+).split()
+QUERIES = ["阿胶", "防汛", "消防 演练", "垃圾 分类", "营商 优化", '"乡村 振兴"', "大运河", "茶叶"]
+
+
+def database_urls():
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/difang")
+    parsed = urlparse(base)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        base = "postgres://postgres@127.0.0.1:5432/difang"
+        parsed = urlparse(base)
+    server = parsed._replace(path="/postgres").geturl()
+    return server, parsed._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def recreate(server_url, drop_only=False):
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        if not drop_only:
+            conn.execute(f"CREATE DATABASE {BENCH_DB} ENCODING 'UTF8' TEMPLATE template0")
+
+
+def copy_rows(cur, table, columns, lines):
+    """COPY tab-separated lines (the generated text has no tabs, newlines or backslashes)."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        buf = io.StringIO()
+        for n, line in enumerate(lines, 1):
+            buf.write(line)
+            buf.write("\n")
+            if n % 20000 == 0:
+                copy.write(buf.getvalue())
+                buf = io.StringIO()
+        copy.write(buf.getvalue())
+
+
+def fill(n_articles, seed=7):
+    from django.db import connection
+
+    from archive import search
+    from archive.models import Region
+
+    rng = random.Random(seed)
+    counties = list(
+        Region.objects.filter(level="county", parent__isnull=False).values_list("pk", "parent_id")
+    )
+    # Zipf-like word frequencies: a few very common words, a long tail.
+    weights = [1 / (i + 1) ** 0.9 for i in range(len(WORDS))]
+    now = "2026-01-01 00:00:00+00"
+    t0 = time.perf_counter()
+    with connection.cursor() as c:
+        cur = c.cursor  # the psycopg cursor
+        copy_rows(
+            cur,
+            "archive_source",
+            ["name", "aliases", "homepage", "kind", "created_at"],
+            (f"来源{i:03d}日报\t[]\t\tdaily\t{now}" for i in range(200)),
+        )
+        copy_rows(
+            cur,
+            "archive_tag",
+            ["name", "kind", "created_at"],
+            (f"标签{i:02d}\ttopic\t{now}" for i in range(50)),
+        )
+        copy_rows(
+            cur,
+            "archive_person",
+            ["name", "normalized_name", "aliases", "created_at"],
+            (f"人物{i:04d}\t人物{i:04d}\t[]\t{now}" for i in range(5000)),
+        )
+        cur.execute("SELECT min(id) FROM archive_source")
+        s0 = cur.fetchone()[0]
+        cur.execute("SELECT min(id) FROM archive_tag")
+        t_0 = cur.fetchone()[0]
+        cur.execute("SELECT min(id) FROM archive_person")
+        p0 = cur.fetchone()[0]
+        cur.execute("DROP INDEX IF EXISTS article_search_vector_gin")
+
+        def articles():
+            for i in range(n_articles):
+                words = rng.choices(WORDS, weights, k=rng.randint(20, 40))
+                title = "".join(words[:4])
+                body = "".join(words[4:]) + "。"
+                text = " ".join(words)
+                day = 18000 + rng.randrange(3000)  # 2019 … 2027
+                status = "hidden" if rng.random() < 0.05 else "published"
+                published = time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+                yield (
+                    f"{title}\t\t{body}\t{published}\t{s0 + rng.randrange(200)}\t[]\t\\N\t"
+                    f"{i:064x}\t{status}\t{text}\t1.0\t[]\t[]\t{now}\t{now}"
+                )
+
+        copy_rows(
+            cur,
+            "archive_article",
+            [
+                "title",
+                "subtitle",
+                "body",
+                "published",
+                "source_id",
+                "authors",
+                "url",
+                "content_hash",
+                "review_status",
+                "search_text",
+                "confidence",
+                "repairs",
+                "curated_fields",
+                "created_at",
+                "updated_at",
+            ],
+            articles(),
+        )
+        cur.execute("SELECT min(id) FROM archive_article")
+        a0 = cur.fetchone()[0]
+        print(f"  articles copied in {time.perf_counter() - t0:.0f} s", flush=True)
+
+        def links():
+            for i in range(n_articles):
+                county, prefecture = counties[rng.randrange(len(counties))]
+                yield f"{a0 + i}\t{county}\tt\t1"
+                if rng.random() < 0.5:
+                    yield f"{a0 + i}\t{prefecture}\tf\t1"
+
+        copy_rows(
+            cur,
+            "archive_articleregion",
+            ["article_id", "region_id", "primary", "mentions"],
+            links(),
+        )
+        copy_rows(
+            cur,
+            "archive_articletag",
+            ["article_id", "tag_id", "machine", "confirmed"],
+            (
+                f"{a0 + i}\t{t_0 + rng.randrange(50)}\tt\tf"
+                for i in range(n_articles)
+                if rng.random() < 0.3
+            ),
+        )
+        copy_rows(
+            cur,
+            "archive_mention",
+            ["article_id", "person_id"],
+            (
+                f"{a0 + i}\t{p0 + rng.randrange(5000)}"
+                for i in range(n_articles)
+                if rng.random() < 0.3
+            ),
+        )
+        print(f"  links copied after {time.perf_counter() - t0:.0f} s", flush=True)
+        cur.execute(search.PG_SETUP[1])
+    connection.close()
+    print(f"  GIN index built after {time.perf_counter() - t0:.0f} s", flush=True)
+    return s0, t_0
+
+
+def vacuum(url):
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def timed(fn, runs):
+    fn()  # warm the connection and caches once
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return statistics.median(samples), p95
+
+
+def get(client, url):
+    def run():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--keep", action="store_true", help="keep difang_bench afterwards")
+    ap.add_argument("--reuse", action="store_true", help="reuse a kept difang_bench")
+    args = ap.parse_args()
+
+    server, bench_url = database_urls()
+    if not args.reuse:
+        recreate(server)
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+    # In-process over plain HTTP: no HTTPS redirect (DEBUG stays off: no query logging).
+    os.environ["DIFANG_SECURE_SSL_REDIRECT"] = "0"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from archive import search
+    from archive.models import Article, Source, Tag
+
+    try:
+        if not args.reuse:
+            print(f"migrating {BENCH_DB} and loading the gazetteer …", flush=True)
+            call_command("migrate", verbosity=0)
+            call_command("load_regions", verbosity=0, stdout=io.StringIO())
+            print(f"generating {args.articles:,} articles with COPY …", flush=True)
+            fill(args.articles)
+            t = time.perf_counter()
+            vacuum(bench_url)
+            print(f"  VACUUM ANALYZE in {time.perf_counter() - t:.0f} s", flush=True)
+        total = Article.objects.count()
+        public = Article.objects.public().count()
+        source = Source.objects.order_by("pk")[3]
+        tag = Tag.objects.order_by("pk")[5]
+        client = Client()
+        response = client.get("/?format=json")
+        assert response.status_code == 200, response.content[:2000]
+        first = response.json()
+        deep = first["next"]
+        for _ in range(30):  # walk 30 pages down with the keyset cursor
+            deep = client.get(deep).json()["next"]
+        print(f"\nrows: {total:,} articles ({public:,} public); {args.runs} runs each\n")
+        print(f"{'page':52} {'p50 ms':>8} {'p95 ms':>8}")
+
+        def row(label, url, **setting):
+            old = {k: getattr(settings, k, None) for k in setting}
+            for k, v in setting.items():
+                setattr(settings, k, v)
+            try:
+                p50, p95 = timed(get(client, url), args.runs)
+            finally:
+                for k, v in old.items():
+                    setattr(settings, k, v)
+            print(f"{label:52} {p50:8.1f} {p95:8.1f}", flush=True)
+            return p50, p95
+
+        cold = {"DIFANG_FACET_CACHE_SECONDS": 0}
+        warm = {"DIFANG_FACET_CACHE_SECONDS": 300}
+        results = {}
+        results["list"] = row("list / (facets computed)", "/", **cold)
+        row("list / (facets cached)", "/", **warm)
+        row("list, keyset page 31 (facets cached)", deep.replace("format=json", "x=1"), **warm)
+        row("list / ?format=json (facets computed)", "/?format=json", **cold)
+        url = f"/?region=370000&tag={tag.pk}"
+        results["facet"] = row(f"faceted {url} (computed)", url, **cold)
+        row(f"faceted {url} (cached)", url, **warm)
+        url = f"/?region=371500&source={source.pk}"
+        row(f"faceted {url} (computed)", url, **cold)
+        search_p = []
+        for q in QUERIES:
+            n = client.get("/", {"q": q, "format": "json"}).json()["count"]
+            p = row(f"search q={q} ({n:,} hits, computed)", "/?q=" + q, **cold)
+            search_p.append(p)
+        results["search"] = (
+            statistics.median(p[0] for p in search_p),
+            max(p[1] for p in search_p),
+        )
+
+        # The same search as SQL, against a LIKE scan over the same rows.
+        def sql_timer(sql, params):
+            def run():
+                with connection.cursor() as cur:
+                    cur.execute(sql, params)
+                    cur.fetchall()
+
+            return run
+
+        print(f"\n{'search vs LIKE (count + ranked/newest top 20)':52} {'p50 ms':>8} {'p95 ms':>8}")
+        ratios = []
+        for q in ["阿胶", "大运河", "茶叶"]:
+            parsed = search.parse(q)
+            qs = search.apply(Article.objects.public(), parsed)
+            top = qs.order_by("-search_rank", "-published", "-pk").values_list("pk")[:20]
+            top_sql, top_params = top.query.sql_with_params()
+            cnt_sql, cnt_params = qs.order_by().values("pk").query.sql_with_params()
+            fts_sql = f"SELECT (SELECT count(*) FROM ({cnt_sql}) c), ARRAY({top_sql})"
+            fts = timed(sql_timer(fts_sql, cnt_params + top_params), args.runs)
+            like_sql = (
+                "SELECT (SELECT count(*) FROM archive_article WHERE review_status = 'published' "
+                "AND search_text LIKE %s), ARRAY(SELECT id FROM archive_article WHERE "
+                "review_status = 'published' AND search_text LIKE %s "
+                "ORDER BY published DESC NULLS LAST, id DESC LIMIT 20)"
+            )
+            like = timed(sql_timer(like_sql, [f"%{q}%", f"%{q}%"]), max(5, args.runs // 8))
+            ratios.append(fts[0] / like[0])
+            print(f"{'  tsvector/GIN  q=' + q:52} {fts[0]:8.1f} {fts[1]:8.1f}")
+            print(f"{'  LIKE scan     q=' + q:52} {like[0]:8.1f} {like[1]:8.1f}")
+        print("\nsummary (targets: list p95 < 50 ms, search p95 < 100 ms)")
+        print(f"  rows                   {total:,}")
+        for key in ("list", "facet", "search"):
+            p50, p95 = results[key]
+            print(f"  {key:22} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+        print(f"  search/LIKE time ratio {statistics.median(ratios):.3f} (median of 3 words)")
+    finally:
+        connection.close()
+        if not args.keep:
+            recreate(server, drop_only=True)
+            print(f"dropped {BENCH_DB}")
+
+
+if __name__ == "__main__":
+    main()
