@@ -75,6 +75,9 @@ def test_headline_place_is_primary_and_passing_mention_is_not():
         ("变电村党总支书记林生说。", "林生", "党总支书记", "变电村"),
         ("区卫健局医政科科长李桂荣动情地说：", "李桂荣", "科长", "区卫健局医政科"),
         ("他请教了专家欧阳明华(汉中市博物馆研究员)。", "欧阳明华", "研究员", "汉中市博物馆"),
+        ("欧阳振华（顺德区美的集团副总裁）在会上介绍。", "欧阳振华", "副总裁", "顺德区美的集团"),
+        ("李德明，东坝头镇党委书记，告诉记者：", "李德明", "党委书记", "东坝头镇"),
+        ("镇长周建国带队走访企业。", "周建国", "镇长", None),
     ],
 )
 def test_title_chain_is_split_into_organisation_and_title(sentence, name, title, org):
@@ -93,6 +96,20 @@ def test_title_chain_is_split_into_organisation_and_title(sentence, name, title,
 )
 def test_words_that_look_like_names_are_not_people(sentence):
     assert find_people(sentence) == []
+
+
+def test_a_chain_does_not_reach_back_over_the_previous_person():
+    people = merge_people(find_people("县委书记张三、县长李四一同调研。"))
+    assert [(p.name, p.title, p.organization) for p in people] == [
+        ("张三", "书记", "县委"),
+        ("李四", "县长", None),
+    ]
+
+
+def test_a_name_after_a_verb_and_comma_role_needs_its_clause():
+    """李德明，…书记 only when the name opens its clause (or follows 了/对/向…)."""
+    assert [p.name for p in find_people("记者采访了李德明，东坝头镇党委书记，他说")] == ["李德明"]
+    assert find_people("今年种植面积达到张家口，镇党委书记，") == []
 
 
 def test_authors_are_excluded_from_people():

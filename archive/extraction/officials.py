@@ -111,30 +111,52 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
         name = name_at(text, pos)
         if not name or name in exclude:
             continue
-        title, org = split_chain(text, m.start(), m.end())
+        # A chain never reaches back over the previous person (县委书记张三、县长李四).
+        floor = max((f.start + len(f.name) for f in found if f.start < m.start()), default=0)
+        title, org = split_chain(text, m.start(), m.end(), floor=floor)
         found.append(Found(name, title, org, pos))
-    # 张三(某某公司董事长) / 张三,某某局局长
-    for m in re.finditer(r"[（(]([^)）]{2,40})[)）]", text):
-        inner = m.group(1)
-        t = titles.search(inner)
-        if not t or t.end() != len(inner):
+    # 张三(某某公司董事长) / 张三，某某局局长，
+    for m in ROLE_AFTER_NAME.finditer(text):
+        inner = m.group(1) or m.group(2)
+        t = _role_ending(inner)
+        if t is None:
             continue
         for n in (4, 3, 2):
-            cand = text[m.start() - n : m.start()]
-            if name_at(text, m.start() - n) == cand and cand not in exclude:
-                title, org = split_chain(inner, t.start(), t.end(), whole=True)
-                found.append(Found(cand, title, org, m.start() - n))
-                break
+            p = m.start() - n
+            cand = text[p : m.start()]
+            if p < 0 or name_at(text, p) != cand or cand in exclude:
+                continue
+            opens_clause = p == 0 or not CJK.match(text[p - 1]) or text[p - 1] in "了对向与和据"
+            if m.group(2) and not opens_clause:
+                continue  # after a comma the name must open its clause: 李德明，镇党委书记
+            title, org = split_chain(inner, t.start(), t.end(), whole=True)
+            found.append(Found(cand, title, org, p))
+            break
     return found
 
 
-def split_chain(text: str, t_start: int, t_end: int, whole: bool = False) -> tuple[str, str | None]:
+ROLE_AFTER_NAME = re.compile(
+    r"[（(]([^)）]{2,40})[)）]|[，,]([^，,。；;！？!?\n“”「」()（）]{2,40})(?=[，,。；;])"
+)
+
+
+def _role_ending(inner: str) -> re.Match | None:
+    """The first title word of a role that ends the text (某某公司董事长), else None."""
+    found = list(_titles().finditer(inner))
+    if not found or found[-1].end() != len(inner):
+        return None
+    return found[0]
+
+
+def split_chain(
+    text: str, t_start: int, t_end: int, whole: bool = False, floor: int = 0
+) -> tuple[str, str | None]:
     """Split 'organisation + title chain' ending at t_end into (title, organisation)."""
     a = t_start
-    limit = 0 if whole else max(0, t_start - 45)
+    limit = 0 if whole else max(floor, t_start - 45)
     while a > limit and text[a - 1] not in CLAUSE_BREAK:
         a -= 1
-    segment = text[a:t_end]
+    segment = text[a:t_end].lstrip("、")
     parts = segment.split("、")
     first = parts[0]
     m = _titles().search(first)
@@ -142,7 +164,14 @@ def split_chain(text: str, t_start: int, t_end: int, whole: bool = False) -> tup
         return segment, None
     org = ORG_LEAD.sub("", first[: m.start()])
     if "的" in org:
-        org = org[org.rfind("的") + 1 :]
+        # 的 as a particle ends a phrase before the organisation (来自…的); inside a word
+        # (美的集团) it is part of the name.
+        cut = pos = 0
+        for word in jieba.cut(org, HMM=False):
+            pos += len(word)
+            if word == "的":
+                cut = pos
+        org = org[cut:]
     title = "、".join([first[m.start() :]] + parts[1:])
     return title, (org or None)
 
