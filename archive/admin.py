@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME, ActionForm
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
@@ -166,6 +167,22 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 # --- articles -----------------------------------------------------------------------------
 
 
+class PlainTextField(forms.CharField):
+    """Text as it was typed: browsers send CRLF line ends (kept as LF) and outer spaces stay,
+    so re-saving an unedited text is not a change."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["strip"] = False
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+TEXT_AS_TYPED = {models.TextField: {"form_class": PlainTextField}}
+
+
 class ArticleActionForm(ActionForm):
     tags = forms.CharField(
         label="标签",
@@ -200,7 +217,7 @@ class QuoteInline(admin.TabularInline):
     autocomplete_fields = ["person"]
     fields = ["speaker_name", "person", "text", "start", "end"]
     formfield_overrides = {
-        Quote._meta.get_field("text").__class__: {"widget": forms.Textarea(attrs={"rows": 2})}
+        models.TextField: {"form_class": PlainTextField, "widget": forms.Textarea({"rows": 2})}
     }
 
 
@@ -304,6 +321,7 @@ class ArticleAdmin(CurationAdmin):
     list_per_page = 50
     show_full_result_count = False
     action_form = ArticleActionForm
+    formfield_overrides = TEXT_AS_TYPED
     actions = [
         "mark_new",
         "mark_reviewed",
@@ -381,7 +399,10 @@ class ArticleAdmin(CurationAdmin):
 
     @admin.display(description="标签")
     def tag_list(self, article):
-        return "、".join(tag.name for tag in article.tags.all()) or "—"
+        names = [tag.name for tag in article.tags.all()]
+        if len(names) > 4:
+            return f"{'、'.join(names[:3])} …（共 {len(names)} 个）"
+        return "、".join(names) or "—"
 
     # -- change page
 
@@ -444,7 +465,15 @@ class ArticleAdmin(CurationAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            curation.mark_curated(obj, form.changed_data)
+            original = Article.objects.get(pk=obj.pk)
+            changed = [
+                name
+                for name in form.changed_data
+                if name in curation.MACHINE_FIELDS
+                and Article._meta.get_field(name).value_from_object(original)
+                != Article._meta.get_field(name).value_from_object(obj)
+            ]
+            curation.mark_curated(obj, changed)
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

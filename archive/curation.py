@@ -53,7 +53,8 @@ def set_status(articles: QuerySet[Article], status: str, user=None) -> int:
     if status not in Article.ReviewStatus.values:
         raise ValueError(f"unknown review status: {status}")
     with transaction.atomic():
-        changed = list(articles.exclude(review_status=status).select_for_update())
+        pks = list(articles.exclude(review_status=status).values_list("pk", flat=True))
+        changed = list(Article.objects.filter(pk__in=pks).select_for_update())
         for article in changed:
             article.review_status = status
         if changed:

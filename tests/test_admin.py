@@ -96,7 +96,9 @@ class FormReader(HTMLParser):
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
             text = "".join(self._text)
-            self.fields.append((self._textarea, text[1:] if text.startswith("\n") else text))
+            text = text[1:] if text.startswith("\n") else text
+            # browsers submit textarea line ends as CRLF
+            self.fields.append((self._textarea, text.replace("\n", "\r\n")))
             self._textarea = None
 
 
@@ -416,6 +418,20 @@ def test_highlighted_body_is_escaped(seeds, curator_client):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert f'<mark class="hl hl-person" title="{name}">{name}</mark>' in html
+
+
+def test_saving_an_unedited_article_curates_nothing(seeds, curator_client):
+    article = Article.objects.filter(quotes__isnull=False).first()
+    quote = article.quotes.first()
+    Quote.objects.filter(pk=quote.pk).update(text=quote.text + " ")  # as the parser may leave it
+    url = f"{CHANGELIST}{article.pk}/change/"
+    data = read_form(curator_client.get(url), "article_form")
+    assert any("\r\n" in v for v in data["body"])  # a browser's line ends
+    assert curator_client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.curated_fields == []
+    assert "\r" not in article.body
+    assert Quote.objects.get(pk=quote.pk).text == quote.text + " "
 
 
 def test_editing_in_the_form_records_curated_fields(seeds, curator_client):
