@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import re
-from functools import cache
-
-import opencc
 
 from . import officials, regions
+from .chinese import simplified
 from .datafiles import fullmatch_any, lines
 from .records import ArticleRecord
 from .words import Words
 
 QUOTED = re.compile(r"[“「]([^“”「」，,。！？!?；;、\s]{3,12})[”」]")
-
-
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def simplified(text: str) -> str:
-    """Simplified-Chinese form of text (same length for character-level conversion)."""
-    out = _t2s().convert(text)
-    return out if len(out) == len(text) else text
 
 
 def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from .chinese import simplified
 from .datafiles import word_set
 
 CJK = "\u4e00-\u9fff"
@@ -26,7 +27,7 @@ BYLINE_LINE = [
 ROLE_TOKEN = re.compile(rf"^{ROLE}$")
 NAME_TOKEN = re.compile(rf"^{NAME}$")
 DATELINE = re.compile(
-    rf"^(?:本报讯|本台讯|本网讯|[{CJK}]{{2,8}}讯)\s*(?:[（(]([^)）]{{2,50}})[)）]"
+    rf"^(?:本报讯|本台讯|本网讯|【[^】]{{2,20}}讯】|[{CJK}]{{2,16}}讯)\s*(?:[（(]([^)）]{{2,50}})[)）]"
     rf"|((?:本报|本刊)?(?:记者|通讯员)[^，,。]{{2,40}}?报道))"
 )
 REPORTED = re.compile(rf"(?:本报)?(?:记者|通讯员)\s*({NAME}?)(?:\s+|、)?(?=报道|摄)")
@@ -44,7 +45,7 @@ COMPLETED_YEAR = re.compile(r"去年|截至((?:19|20)\d{2})年(?:年底|底|末)
 
 
 def is_byline(line: str) -> bool:
-    s = line.strip()
+    s = simplified(line.strip())
     if len(s) > 70 or "。" in s or "，" in s:
         return False
     if not any(p.match(s) for p in BYLINE_LINE):
@@ -54,7 +55,7 @@ def is_byline(line: str) -> bool:
 
 def byline_names(text: str) -> list[str]:
     """Names of the people credited in a byline (reporters, editors, photographers)."""
-    s = re.sub(r"[■□●◆▲▌()（）]", " ", text)
+    s = re.sub(r"[■□●◆▲▌()（）]", " ", simplified(text))
     s = re.sub(r"\s*[/／|｜:：]\s*", " ", s)
     names: list[str] = []
     for m in REPORTED.finditer(s):
@@ -80,7 +81,7 @@ def byline_names(text: str) -> list[str]:
 
 def dateline_names(paragraph: str) -> list[str]:
     """Authors in a dateline such as 本报讯(记者 尹腾淑) or 本报讯 记者刘家伟报道."""
-    m = DATELINE.match(paragraph)
+    m = DATELINE.match(simplified(paragraph))
     if not m:
         return []
     return byline_names(m.group(1) or m.group(2))
@@ -88,18 +89,20 @@ def dateline_names(paragraph: str) -> list[str]:
 
 def trailing_byline(paragraph: str) -> tuple[str, list[str]] | None:
     """A byline glued to the end of a paragraph (…减排。本报记者 杨丽娟): (byline, names)."""
-    m = TRAILING_BYLINE.search(paragraph)
+    m = TRAILING_BYLINE.search(simplified(paragraph))
     if not m:
         return None
-    names = byline_names(m.group(1))
-    return (m.group(1), names) if names else None
+    byline = paragraph[m.start(1) : m.end(1)]  # as written (simplified() keeps offsets)
+    names = byline_names(byline)
+    return (byline, names) if names else None
 
 
 def parse_meta_line(line: str) -> dict | None:
     """A header line like '2022-12-31 08:19 大众报业·半岛网-半岛都市报阅读 (31357)'."""
+    line = simplified(line)
     m = META_LINE.match(line.strip())
     if not m:
-        return None
+        return _labelled_meta_line(line.strip())
     rest = m.group("rest")
     if len(rest) > 60 or "。" in rest:
         return None
@@ -110,6 +113,31 @@ def parse_meta_line(line: str) -> dict | None:
     source = re.sub(r"(来源|来自|出处)\s*[:：]", " ", source)
     source = re.sub(r"(作者|编辑|责任编辑)\s*[:：].*$", "", source)
     source = source.strip(" |｜·-—")
+    return {"published": published, "source": source or None}
+
+
+META_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+)
+META_KEYS = re.compile(r"来源|發布|发布|日期|时间|阅读|浏览|点击|点赞|评论|字体|字号|作者|编辑")
+SOURCE_LABEL = re.compile(r"(?:信息)?(?:来源|出处)\s*[:：]\s*([^\s|｜【\[]{2,30})")
+
+
+def _labelled_meta_line(line: str) -> dict | None:
+    """'信息来源：义乌市融媒体中心  发布日期：2023-10-25  浏览次数：3287' or
+    '兰考县融媒体中心 | 兰考新闻  2024-01-09  阅读 1.3万': a date among page labels."""
+    m = META_DATE.search(line)
+    if not m or len(line) > 100 or "。" in line or "，" in line or not META_KEYS.search(line):
+        return None
+    published = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if not published:
+        return None
+    label = SOURCE_LABEL.search(line)
+    if label:
+        source = label.group(1)
+    else:
+        before = re.split(r"\s*[|｜]\s*|\s{2,}", line[: m.start()].strip())[0]
+        source = re.sub(r"(发布|日期|时间)\s*[:：]?$", "", before).strip(" ·-—:：")
     return {"published": published, "source": source or None}
 
 
@@ -155,20 +183,44 @@ def strip_title_spam(title: str, body: str) -> tuple[str, str | None]:
     The suffix goes when it carries spam words (官方, 旗舰, 娱乐, app …) or shares no
     two-character word with the article body; a real subtitle always does.
     """
-    m = TITLE_SPAM_SPLIT.search(title)
-    if not m:
+    removed: list[str] = []
+    while True:
+        m = TITLE_SPAM_SPLIT.search(title)
+        if m and len(title[: m.start()].strip()) >= 4:
+            suffix = m.group("suffix").strip()
+            bigrams = {suffix[i : i + 2] for i in range(len(suffix) - 1)}
+            related = any(bg in body for bg in bigrams if re.fullmatch(f"[{CJK}]{{2}}", bg))
+            if is_spam(suffix) or not related or SITE_SUFFIX.match(simplified(suffix)):
+                title = title[: m.start()].strip()
+                removed.insert(0, suffix)
+                continue
+        title, tail = spam_tail(title)
+        if not tail:
+            break
+        removed.insert(0, tail)
+    return title, (" ".join(removed) or None)
+
+
+def is_spam(text: str) -> bool:
+    low = simplified(text).lower()
+    return any(w.lower() in low for w in word_set("title_spam.txt"))
+
+
+SEPARATOR = re.compile(r"[-_|｜–—]")
+# An outlet's name after the last bar of a page title: … | 大公文汇网, … - 人民网
+SITE_SUFFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,12}(?:网|网站|日报|晚报|都市报|频道|客户端|在线|融媒)$")
+
+
+def spam_tail(title: str) -> tuple[str, str | None]:
+    """Space-separated spam words glued after a headline (… 批发网 一手货源 加微信)."""
+    chunks = title.split()
+    keep = len(chunks)
+    while keep > 1 and is_spam(chunks[keep - 1]) and not SEPARATOR.search(chunks[keep - 1]):
+        keep -= 1
+    if keep == len(chunks) or len("".join(chunks[:keep])) < 6:
         return title, None
-    suffix = m.group("suffix").strip()
-    head = title[: m.start()].strip()
-    if len(head) < 4:
-        return title, None
-    spam_words = word_set("title_spam.txt")
-    spammy = any(w in suffix for w in spam_words)
-    bigrams = {suffix[i : i + 2] for i in range(len(suffix) - 1)}
-    related = any(bg in body for bg in bigrams if re.fullmatch(f"[{CJK}]{{2}}", bg))
-    if spammy or not related:
-        return head, suffix
-    return title, None
+    cut = title.rfind(chunks[keep - 1]) + len(chunks[keep - 1])
+    return title[:cut].rstrip(), title[cut:].strip()
 
 
 def _unique(items: list[str]) -> list[str]:

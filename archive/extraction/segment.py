@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import metadata
+from .chinese import simplified
 from .datafiles import fullmatch_any, patterns, word_set
 
 WS = " \t\u3000\u00a0\u200b\ufeff"
@@ -19,7 +20,7 @@ TERMINAL = "。！？!?…；;"
 CLOSERS = '”」』’"）)】》'
 SENTENCE_PUNCT = set("，,、。；;：:！？!?")
 CAPTION = re.compile(r"^[◥◤▲△▼▽]")
-BULLET = re.compile(r"^[•·●○◆◇▪■□\-\*\d]{1,3}[\.、\s]?")
+BULLET = re.compile(r"^[•·‧・●○◆◇▪■□►▸▶◦\-\*\d]{1,3}[\.、\s]?")
 WEIBO_HEAD = re.compile(r"^(?:#[^#\n]{1,30}#\s*)*【([^】]{2,120})】(.*)$")
 TOPIC_PREFIX = re.compile(r"^(?:#[^#\n]{1,30}#\s*)+")
 SUBTITLE = re.compile(r"^[-—－─]{2,}\s*")
@@ -27,7 +28,13 @@ SUBTITLE = re.compile(r"^[-—－─]{2,}\s*")
 CROSSHEAD_BREAK = re.compile(r"\S[，,、：:\s]+\S")
 NEWS_FLASH = re.compile(
     r"^(?:本报讯|本台讯|本网讯|本刊讯|[（(]?(?:记者|通讯员)\s*[\u4e00-\u9fff·]{2,4}\s*(?:报道)?[)）]?"
-    r"|(?:新华社|中新社|人民网|新华网|央视网)[^，,。]{0,12}(?:电|讯))"
+    r"|(?:新华社|中新社|人民网|新华网|央视网)[^，,。]{0,12}(?:电|讯)"
+    # 兰考县融媒体中心讯（记者 X）, 【大公文汇网讯】, 某某网5月16日电（记者 X）
+    r"|【[^】]{2,20}讯】|[\u4e00-\u9fff]{2,16}讯\s*[（(]|[\u4e00-\u9fff]{2,12}\d{1,2}月\d{1,2}日电)"
+)
+# The heading of a day's digest: a name and a date in brackets.
+DIGEST_HEAD = re.compile(
+    r"^(?:【[^】]{1,12}】)?[^，。,]{0,12}[（(](?:19|20)\d{2}年\d{1,2}月\d{1,2}日[）)]$"
 )
 DASHES = re.compile(r"[—－─]\s+[—－─]")
 
@@ -96,6 +103,9 @@ def split_lines(text: str, start: int, end: int) -> list[Para]:
 
 
 def headline_like(s: str) -> bool:
+    if NEWS_FLASH.match(s):
+        return False  # a dateline opens the text: 【某某网讯】记者从…获悉
+    s, _ = metadata.spam_tail(s)  # a headline may carry a long SEO tail
     if WEIBO_HEAD.match(s):
         return True
     core = TOPIC_PREFIX.sub("", s)
@@ -111,6 +121,8 @@ def headline_like(s: str) -> bool:
 def is_label(s: str) -> bool:
     if len(s) > 30:
         return False
+    if DIGEST_HEAD.match(s):
+        return True  # 【兰考新闻】今日要闻（2024年1月9日）: an edition, not a headline
     if re.match(r"^[■●◆▌]", s) and not metadata.is_byline(s):
         return True
     return len(s) <= 10 and bool(fullmatch_any("column_labels.txt").fullmatch(s))
@@ -121,7 +133,7 @@ def classify(lines: list[Para]) -> None:
     blocks = patterns("block_headers.tsv")
     in_block = ""
     for p in lines:
-        s = p.text
+        s = simplified(p.text)  # one set of rules for traditional pages too
         if in_block:
             if BULLET.match(s) or (len(s) <= 60 and p.gap == 0 and not headline_like(s)):
                 p.kind, p.reason = "boiler", in_block
