@@ -208,7 +208,9 @@ def is_spam(text: str) -> bool:
 
 SEPARATOR = re.compile(r"[-_|｜–—]")
 # An outlet's name after the last bar of a page title: … | 大公文汇网, … - 人民网
-SITE_SUFFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,12}(?:网|网站|日报|晚报|都市报|频道|客户端|在线|融媒)$")
+SITE_SUFFIX = re.compile(
+    r"^[\u4e00-\u9fffA-Za-z]{2,12}(?:网|网站|日报|晚报|都市报|频道|客户端|在线|融媒)$"
+)
 
 
 def spam_tail(title: str) -> tuple[str, str | None]:
