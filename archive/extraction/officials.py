@@ -84,7 +84,7 @@ def name_at(text: str, pos: int) -> str | None:
         if score == 0 or _titles().search(cand):
             continue  # nothing after it that can follow a name, or a title word inside
         if token == cand:
-            score += 2
+            score += 2  # jieba (with its HMM for unknown names) ends a word here too
         if score >= 2 and (
             best is None or score > best[0] or (score == best[0] and n > len(best[1]))
         ):
