@@ -78,6 +78,16 @@ def test_headline_place_is_primary_and_passing_mention_is_not():
         ("欧阳振华（顺德区美的集团副总裁）在会上介绍。", "欧阳振华", "副总裁", "顺德区美的集团"),
         ("李德明，东坝头镇党委书记，告诉记者：", "李德明", "党委书记", "东坝头镇"),
         ("镇长周建国带队走访企业。", "周建国", "镇长", None),
+        ("湄潭县委副书记、县长杨明锐介绍，", "杨明锐", "县委副书记、县长", "湄潭县"),
+        ("会上，市委常委、副市长贺立军强调，", "贺立军", "市委常委、副市长", None),
+        ("兰考县委书记宋立新说。", "宋立新", "书记", "兰考县委"),
+        (
+            "高俊峰是金沙绿洲生态建设有限公司总经理，",
+            "高俊峰",
+            "总经理",
+            "金沙绿洲生态建设有限公司",
+        ),
+        ("杭锦旗委副书记、旗长包海龙说：", "包海龙", "旗委副书记、旗长", "杭锦旗"),
     ],
 )
 def test_title_chain_is_split_into_organisation_and_title(sentence, name, title, org):
@@ -103,6 +113,15 @@ def test_a_chain_does_not_reach_back_over_the_previous_person():
     assert [(p.name, p.title, p.organization) for p in people] == [
         ("张三", "书记", "县委"),
         ("李四", "县长", None),
+    ]
+
+
+def test_names_listed_after_one_title_share_it():
+    people = merge_people(find_people("市政协副主席刘玉芳、司马建国、何志强出席会议。"))
+    assert [(p.name, p.title, p.organization) for p in people] == [
+        ("刘玉芳", "副主席", "市政协"),
+        ("司马建国", "副主席", "市政协"),
+        ("何志强", "副主席", "市政协"),
     ]
 
 

@@ -115,6 +115,14 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
         floor = max((f.start + len(f.name) for f in found if f.start < m.start()), default=0)
         title, org = split_chain(text, m.start(), m.end(), floor=floor)
         found.append(Found(name, title, org, pos))
+        # 副主席刘玉芳、司马建国、何志强: the names listed after one title share it
+        pos += len(name)
+        while text[pos : pos + 1] == "、":
+            more = name_at(text, pos + 1)
+            if not more or more in exclude:
+                break
+            found.append(Found(more, title, org, pos + 1))
+            pos += 1 + len(more)
     # 张三(某某公司董事长) / 张三，某某局局长，
     for m in ROLE_AFTER_NAME.finditer(text):
         inner = m.group(1) or m.group(2)
@@ -136,7 +144,7 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
 
 
 ROLE_AFTER_NAME = re.compile(
-    r"[（(]([^)）]{2,40})[)）]|[，,]([^，,。；;！？!?\n“”「」()（）]{2,40})(?=[，,。；;])"
+    r"[（(]([^)）]{2,40})[)）]|(?:[，,]|是)([^，,。；;！？!?\n“”「」()（）]{2,40})(?=[，,。；;])"
 )
 
 
@@ -173,7 +181,16 @@ def split_chain(
                 cut = pos
         org = org[cut:]
     title = "、".join([first[m.start() :]] + parts[1:])
+    party = PARTY_COMMITTEE.search(org)
+    if party and len(parts) > 1:
+        # 湄潭县委副书记、县长: posts in the county's party committee and government, so
+        # the place is the organisation and 县委 belongs to the chain.
+        place = org[: party.end() - 1]  # 湄潭县委 -> 湄潭县; a bare 市委 names no place
+        org, title = (place if len(place) > 1 else ""), party.group(0) + title
     return title, (org or None)
+
+
+PARTY_COMMITTEE = re.compile(r"[省市县区州旗盟]委$")
 
 
 def find_speakers(text: str, exclude: set[str]) -> list[Found]:
