@@ -179,3 +179,36 @@ def test_quote_without_any_speaker_is_not_attributed():
 def test_campaign_slogans_and_curated_topics_become_tags():
     tags = tags_for("", "开展“作风能力提升年”活动，坚持“三提三敢”，推动高质量发展。")
     assert {"作风能力提升年", "三提三敢", "高质量发展"} <= set(tags)
+
+
+def test_a_colon_binds_the_quote_to_the_speaker_before_it():
+    """The person named after the quote is the next speaker, not this one's."""
+    body = (
+        "北林区委副书记、区长上官晓东在签约仪式上说：“北林区将为签约企业提供全流程代办服务，确保项目当年开工。”"
+        "绥化昊天米业有限公司总经理韩立新表示，看中的是当地良好的营商环境。"
+    )
+    assert quotes_of(body) == [("上官晓东", "北林区将为签约企")]
+
+
+def test_a_quote_inside_the_speakers_own_sentence_is_theirs():
+    body = (
+        "湘西州博物馆馆长田晓梅表示，展览将持续至6月20日，其间还将举办书法讲座，"
+        "“让湘西的孩子们在家门口就能近距离感受千年石刻之美”。"
+    )
+    assert quotes_of(body) == [("田晓梅", "让湘西的孩子们在")]
+
+
+def test_a_quote_after_the_speakers_sentence_continues_it():
+    body = (
+        "广东省援疆前方指挥部副总指挥李国梁介绍，下一步将重点引进服装设计等上下游企业。"
+        "“我们希望五年后，这里不仅能做加工，还能自己出设计、出品牌。”"
+    )
+    assert quotes_of(body) == [("李国梁", "我们希望五年后，")]
+
+
+def test_a_surname_and_title_after_a_comma_refer_to_the_named_official():
+    body = (
+        "市水务局党组书记、局长孙振东介绍，目前全市水库均在汛限水位以下运行。"
+        "对于下一步的工作，孙局长说：“我们已经安排专人盯守重点水库和堤段，确保抢险队伍及时到达。”"
+    )
+    assert quotes_of(body) == [("孙振东", "我们已经安排专人")]

@@ -242,11 +242,34 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                 return p.name
         return None
 
+    def speaker_in(fragment: str, at: int) -> str | None:
+        """Who speaks in fragment (ending at offset ``at``): the last person named, or
+        referred to by pronoun or surname+title, right before a speech verb."""
+        who = None
+        for v in verbs.finditer(fragment):
+            pre = fragment[max(0, v.start() - 20) : v.start()]
+            pre = re.split(r"[，,；;：:“”「」]", pre)[-1]  # the verb's own clause
+            named = [n.group() for n in name_rx.finditer(pre)]
+            if named:
+                who = named[-1]
+            elif pre.startswith(PRONOUNS) or pre.endswith(PRONOUNS):
+                who = last_named(at - len(fragment) + v.start()) or who
+            else:
+                who = by_title(pre) or who
+        return who
+
     for m in QUOTE.finditer(body):
         text = m.group(1) or m.group(2)
-        if len(text) < 8 or not SPEECHY.search(text):
-            continue  # a slogan or term in quotes, not speech
+        if len(text) < 8 or (len(text) < 16 and not SPEECHY.search(text)):
+            continue  # a slogan or term in quotes, not speech (speech has pauses or length)
         speaker = None
+        par_start = body.rfind("\n", 0, m.start()) + 1
+        before = body[par_start : m.start()]
+        sentences = re.split(r"(?<=[。！？!?])", before)
+        clause = sentences[-1]
+        if re.search(r"(?:" + verbs.pattern + r")\s*[：:]\s*$", clause):
+            # X在签约仪式上说：“…”: the colon binds the quote to what comes before it
+            speaker = speaker_in(clause, m.start())
         tail = body[m.end() : m.end() + 80]
         tail = re.split(r"[。！？!?\n“]", tail, maxsplit=1)[0]
         if tail.lstrip("，,").startswith(PRONOUNS) and verbs.search(tail[:12]):
@@ -263,6 +286,13 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                     break
         if speaker is None:
             speaker = by_title(tail.lstrip("，, "))
+        if speaker is None and clause.strip():
+            # 韩立新表示，看中的是……，“项目投产后……”: the sentence's own speaker
+            speaker = speaker_in(clause, m.start())
+        if speaker is None and not clause.strip() and len(sentences) > 1:
+            # 李国梁介绍，……。“我们希望……”: the previous sentence's speaker goes on
+            previous = sentences[-2]
+            speaker = speaker_in(previous, m.start() - len(clause))
         if speaker is None:
             head = body[max(0, m.start() - 80) : m.start()]
             head_clause = re.split(r"[。！？!?\n]", head)[-1]
