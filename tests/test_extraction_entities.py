@@ -212,3 +212,33 @@ def test_a_surname_and_title_after_a_comma_refer_to_the_named_official():
         "对于下一步的工作，孙局长说：“我们已经安排专人盯守重点水库和堤段，确保抢险队伍及时到达。”"
     )
     assert quotes_of(body) == [("孙振东", "我们已经安排专人")]
+
+
+def test_a_town_named_alone_belongs_to_the_articles_one_county():
+    text = (
+        "顺德区推进村级工业园改造。\n北滘镇是顺德村改的先行区，在千灯镇一家企业里……位于佛堂镇的园区"
+    )
+    towns = {(r.name, r.parent_code) for r in resolve(text) if r.level == "township"}
+    # 千灯镇 and 佛堂镇 are towns too; with 顺德区 the only county here, all go under it
+    assert ("北滘镇", "440606") in towns
+    assert all(parent == "440606" for _, parent in towns)
+    assert not any(name.startswith(("在", "位于")) for name, _ in towns)
+
+
+def test_a_town_sharing_a_county_short_name_is_not_that_county():
+    """湄潭县兴隆镇 is a town of 湄潭县, not 兴隆县 in Hebei; 海北镇 is not 海北州."""
+    names = [r.name for r in resolve("走进遵义市湄潭县兴隆镇田坝村，在海伦市海北镇通肯河堤段")]
+    assert "兴隆县" not in names and "海北藏族自治州" not in names
+    assert "兴隆镇" in names
+
+
+def test_reporters_names_are_not_places():
+    art = ArticleRecord(
+        title="湄潭茶产业富了一方百姓",
+        body="人民网遵义5月16日电（记者 潘晓燕 通讯员 龙金华）初夏时节，走进遵义市湄潭县。",
+        span=(0, 10),
+        authors=["潘晓燕", "龙金华"],
+    )
+    enrich([art])
+    assert "金华市" not in [r.name for r in art.regions]
+    assert "湄潭县" in [r.name for r in art.regions]

@@ -97,3 +97,19 @@ def test_traditional_page_keeps_its_title_and_drops_its_furniture():
 )
 def test_seo_tails_go_and_real_titles_stay(title, clean):
     assert strip_title_spam(title, "义乌 湄潭 茶叶 政协 文史")[0] == clean
+
+
+def test_a_heading_over_bulleted_links_is_a_link_list():
+    record = parse(
+        page(
+            "安定区：小土豆做成大产业",
+            "本报讯（记者 景志刚）" + BODY,
+            "本版其他文章",
+            "· 全市农村人居环境整治现场推进会召开",
+            "· 临洮县：花卉产业托起群众致富梦",
+        ),
+        "p.txt",
+    )
+    (art,) = record.articles
+    assert "临洮" not in art.body
+    assert {d.reason for d in record.discarded} == {"link list"}

@@ -22,7 +22,11 @@ def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None 
         # One segmentation per article: place-name boundaries and the search text.
         words = Words(text)
         art.search_text = " ".join(words.search_terms())
-        art.regions = regions.resolve(text, title_len=len(title) + 1, home=home, cuts=words.cuts)
+        # Reporters' names are no places (通讯员 龙金华 is not 金华).
+        located = text
+        for name in art.authors:
+            located = located.replace(simplified(name), " " * len(name))
+        art.regions = regions.resolve(located, title_len=len(title) + 1, home=home, cuts=words.cuts)
         exclude = set(art.authors)
         found = officials.find_people(text, exclude)
         people = officials.merge_people(found)

@@ -25,7 +25,8 @@ from .records import RegionRef
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
 TOWNSHIP_STOP = re.compile(
-    r"(城乡|下乡|家乡|回乡|老乡|返乡|故乡|城镇|乡镇|市镇|重镇|强镇|名镇|小镇|古镇|街道办)$"
+    r"(城乡|下乡|家乡|回乡|老乡|返乡|故乡|城镇|乡镇|市镇|重镇|强镇|名镇|小镇|古镇|街道办"
+    r"|各乡|全乡|该乡|本乡|各镇|全镇|该镇|本镇|集镇|新镇|村镇|特色小镇|异乡|他乡)$"
 )
 jieba.setLogLevel(60)
 
@@ -157,9 +158,55 @@ def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) ->
             continue
         if name not in g.full and end not in here:
             continue
+        if name not in g.full and text[end : end + 1] in ("镇", "乡", "村"):
+            continue  # 兴隆镇, 海北镇: a town or village that shares a county's short name
         hits.append(Hit(name, start, end, set(g.names[name])))
         taken_until = end
     return hits
+
+
+def is_township(name: str, g: Gazetteer) -> bool:
+    """新城镇 and 北滘镇 are towns; 农村城镇, 返乡 and gazetteer names are not."""
+    if name in g.names:
+        return False
+    stop = TOWNSHIP_STOP.search(name)
+    return stop is None or (stop.group(1) == "城镇" and len(name) == 3)
+
+
+# A town named on its own: 在千灯镇一家企业, 位于佛堂镇的, 北滘镇是…, 在托克扎克镇，
+STANDALONE_TOWNSHIP = re.compile(
+    r"(?:^|(?<=[在到于是入赴从自，。；：、\n“]))((?![在到于是入赴从自位])[\u4e00-\u9fff]{2,4}?(?:镇|乡))"
+    r"(?=[，。；、的是一和与\s]|党委|政府|人民政府|境内|辖区|企业|群众|村)"
+)
+
+
+def _standalone_townships(
+    text: str,
+    cuts: set[int] | None,
+    g: Gazetteer,
+    refs: dict[str, RegionRef],
+    scores: dict[str, float],
+) -> None:
+    """Towns named without their county belong to the article's one county, if it has
+    exactly one (otherwise the town is left out: its county is not known)."""
+    counties = [k for k, r in refs.items() if r.level == "county" and r.code]
+    if len(counties) != 1:
+        return
+    (county,) = counties
+    known = {r.name for r in refs.values() if r.level == "township"}
+    for m in STANDALONE_TOWNSHIP.finditer(text):
+        name = m.group(1)
+        if name in known or not is_township(name, g) or name[:-1] in g.names:
+            continue
+        here = cuts if cuts is not None else _boundaries(text, m.start(1), m.end(1))
+        if m.start(1) not in here or m.end(1) not in here:
+            continue
+        key = f"{county}:{name}"
+        if key in refs:
+            refs[key].mentions += 1
+            continue
+        refs[key] = RegionRef(name, None, "township", parent_code=county)
+        scores[key] = min(scores[county] - 1, 2.0)
 
 
 def resolve(
@@ -241,13 +288,14 @@ def resolve(
             continue
         for h in hs:
             m = TOWNSHIP.match(text, h.end)
-            if m and not TOWNSHIP_STOP.search(m.group(1)) and m.group(1) not in g.names:
+            if m and is_township(m.group(1), g):
                 key = f"{code}:{m.group(1)}"
                 if key in refs:
                     refs[key].mentions += 1
                     continue
                 refs[key] = RegionRef(m.group(1), None, "township", parent_code=code)
                 scores[key] = scores[code] - 1
+    _standalone_townships(text, cuts, g, refs, scores)
     if scores:
         top = max(scores.values())
         for key, ref in refs.items():

@@ -20,6 +20,7 @@ TERMINAL = "。！？!?…；;"
 CLOSERS = '”」』’"）)】》'
 SENTENCE_PUNCT = set("，,、。；;：:！？!?")
 CAPTION = re.compile(r"^[◥◤▲△▼▽]")
+BULLET_ITEM = re.compile(r"^[•·‧・●○◆◇▪►▸▶◦]\s*\S")
 BULLET = re.compile(r"^[•·‧・●○◆◇▪■□►▸▶◦\-\*\d]{1,3}[\.、\s]?")
 WEIBO_HEAD = re.compile(r"^(?:#[^#\n]{1,30}#\s*)*【([^】]{2,120})】(.*)$")
 TOPIC_PREFIX = re.compile(r"^(?:#[^#\n]{1,30}#\s*)+")
@@ -157,6 +158,21 @@ def classify(lines: list[Para]) -> None:
             p.kind, p.reason = "label", "column label"
         elif headline_like(s):
             p.kind = "head"
+    _link_lists(lines)
+
+
+def _link_lists(lines: list[Para]) -> None:
+    """A short heading followed by two or more bulleted one-line items is a list of links
+    (本版其他文章, 相关推荐 …), whatever its heading says."""
+    for i, p in enumerate(lines):
+        items = []
+        for q in lines[i + 1 :]:
+            if q.kind == "boiler" or not BULLET_ITEM.match(q.text) or len(q.text) > 40:
+                break
+            items.append(q)
+        if len(items) >= 2 and p.kind in ("head", "label") and len(p.text) <= 12:
+            for q in [p, *items]:
+                q.kind, q.reason = "boiler", "link list"
 
 
 # ---------------------------------------------------------------- column breaks
