@@ -113,3 +113,20 @@ def test_a_heading_over_bulleted_links_is_a_link_list():
     (art,) = record.articles
     assert "临洮" not in art.body
     assert {d.reason for d in record.discarded} == {"link list"}
+
+
+def test_a_place_and_colon_headline_starts_a_new_article_without_a_byline():
+    record = parse(
+        page(
+            "义乌前三季度进出口突破4500亿元",
+            "本报讯（记者 王丽）" + BODY,
+            "与此同时，义乌制造业也在加快集聚，一批企业正在建设智能化生产线，预计明年投产。",
+            "义乌：为企业“松绑” 让作风“硬起来”",
+            "今年以来，义乌市以“无证明城市”建设为抓手，持续深化作风建设，清理各类证明材料312项。",
+        ),
+        "p.txt",
+    )
+    assert [a.title for a in record.articles] == [
+        "义乌前三季度进出口突破4500亿元",
+        "义乌：为企业“松绑” 让作风“硬起来”",
+    ]

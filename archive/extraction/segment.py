@@ -248,6 +248,20 @@ def breaks_crossheads(p: Para, cur: Draft | None) -> bool:
     )
 
 
+PLACE_COLON = re.compile(r"^([\u4e00-\u9fff]{2,10})[：:]\s*\S{4,}")
+
+
+def place_headline(text: str) -> bool:
+    """'义乌：为企业“松绑”', '昭觉县：…': a headline led by a place and a colon opens a
+    new article; a feature's crossheads are not written that way."""
+    m = PLACE_COLON.match(simplified(text))
+    if not m:
+        return False
+    from .regions import gazetteer
+
+    return m.group(1) in gazetteer().names
+
+
 def starts_article(
     paras: list[Para], i: int, first: bool, prev_ended: bool, cur: Draft | None = None
 ) -> int | None:
@@ -270,6 +284,7 @@ def starts_article(
         or (nxt is not None and nxt.kind in ("meta", "byline", "caption"))
         or (nxt is not None and NEWS_FLASH.match(nxt.text) is not None)
         or breaks_crossheads(p, cur)
+        or place_headline(p.text)
     )
     if not evidence:
         return None
