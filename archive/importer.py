@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -161,6 +162,10 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
         )
         if ref.primary and county is None and region.level != Region.Level.TOWNSHIP:
             county = region
+    # A just-created Article still holds the parser's ISO string; positions compare dates.
+    published = article.published
+    if isinstance(published, str):
+        published = date.fromisoformat(published)
     persons: dict[str, Person] = {}
     for p in rec.people:
         person = person_for(p.name, p.organization)
@@ -174,17 +179,17 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
                 defaults={
                     # The organisation's own place (莘县卫生健康局 -> 莘县), else the article's.
                     "region": region_by_code(getattr(p, "region_code", None)) or county,
-                    "first_seen": article.published,
-                    "last_seen": article.published,
+                    "first_seen": published,
+                    "last_seen": published,
                     "article": article,
                 },
             )
-            if not created and article.published:
+            if not created and published:
                 changed = False
-                if not position.first_seen or article.published < position.first_seen:
-                    position.first_seen, changed = article.published, True
-                if not position.last_seen or article.published > position.last_seen:
-                    position.last_seen, changed = article.published, True
+                if not position.first_seen or published < position.first_seen:
+                    position.first_seen, changed = published, True
+                if not position.last_seen or published > position.last_seen:
+                    position.last_seen, changed = published, True
                 if changed:
                     position.save(update_fields=["first_seen", "last_seen"])
         Mention.objects.get_or_create(
