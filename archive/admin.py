@@ -169,6 +169,17 @@ class CurationAdmin(ImportMixin, ExportActionMixin, SimpleHistoryAdmin):
     formats = [CSV, XLSX, JSON]
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
 
+    def has_import_permission(self, request):
+        # Importing adds and changes rows: not for view-only users (the package's default
+        # lets every staff user import).
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def get_valid_export_item_pks(self, request):
+        # Only the rows posted by the "export selected" action (the package's default
+        # lists the primary keys of the whole table).
+        posted = [pk for pk in request.POST.getlist("export_items") if pk.isdigit()]
+        return self.model.objects.filter(pk__in=posted).values_list("pk", flat=True)
+
 
 # --- filters ------------------------------------------------------------------------------
 

@@ -250,6 +250,14 @@ def test_reader_can_view_but_not_change(seeds, reader):
     assert response.status_code == 403
     assert client.post(f"{CHANGELIST}{article.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/archive/rawfile/upload/").status_code == 403
+    # nor import files (export is allowed: it only reads)
+    assert client.get(f"{CHANGELIST}import/").status_code == 403
+    upload = SimpleUploadedFile("a.csv", b"content_hash,title\nx,y\n")
+    assert (
+        client.post(f"{CHANGELIST}import/", {"import_file": upload, "format": "0"}).status_code
+        == 403
+    )
+    assert client.get(f"{CHANGELIST}export/").status_code == 200
     article.refresh_from_db()
     assert article.review_status == Article.ReviewStatus.PUBLISHED
     assert article.title != "读者改的标题"
