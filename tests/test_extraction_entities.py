@@ -242,3 +242,14 @@ def test_reporters_names_are_not_places():
     enrich([art])
     assert "金华市" not in [r.name for r in art.regions]
     assert "湄潭县" in [r.name for r in art.regions]
+
+
+def test_the_place_an_article_is_about_is_primary_not_its_province():
+    text = (
+        "湄潭：一片茶叶富了一方百姓\n人民网遵义5月16日电 初夏时节，走进遵义市湄潭县兴隆镇，"
+        "湄潭县茶园连片。贵州省茶产业大会上，湄潭县的茶叶备受关注，湄潭县将继续推进。"
+    )
+    primary = {
+        r.name for r in resolve(text, title_len=len("湄潭：一片茶叶富了一方百姓") + 1) if r.primary
+    }
+    assert primary == {"湄潭县", "遵义市"}  # the headline's county and the dateline's city

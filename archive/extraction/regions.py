@@ -206,7 +206,30 @@ def _standalone_townships(
             refs[key].mentions += 1
             continue
         refs[key] = RegionRef(name, None, "township", parent_code=county)
-        scores[key] = min(scores[county] - 1, 2.0)
+        scores[key] = 1.0
+
+
+# 人民网遵义5月16日电, 本报讯, 兰考县融媒体中心讯: the place the report was filed from
+DATELINE_PLACE = re.compile(r"^[^，。,\n]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)")
+
+
+def _narrow_primary(
+    text: str, title_len: int, counts: dict[str, list[Hit]], refs: dict[str, RegionRef], g
+) -> None:
+    """An article about 湄潭县 is not about 贵州省 as well: a primary place loses the
+    flag to a primary place inside it, unless the headline or the dateline names it."""
+    dateline = DATELINE_PLACE.match(text, title_len)
+    for code, hs in counts.items():
+        if dateline and any(title_len <= h.start < dateline.end() for h in hs):
+            refs[code].primary = True
+    primary = {k for k, r in refs.items() if r.primary and r.code}
+    for code in primary:
+        named_up_front = any(
+            h.start < title_len or (dateline and h.start < dateline.end()) for h in counts[code]
+        )
+        inside = any(code in g.places[other].ancestors for other in primary if other != code)
+        if inside and not named_up_front:
+            refs[code].primary = False
 
 
 def resolve(
@@ -294,11 +317,12 @@ def resolve(
                     refs[key].mentions += 1
                     continue
                 refs[key] = RegionRef(m.group(1), None, "township", parent_code=code)
-                scores[key] = scores[code] - 1
+                scores[key] = 1.0 + (5 if h.start < title_len else 0)
     _standalone_townships(text, cuts, g, refs, scores)
     if scores:
         top = max(scores.values())
         for key, ref in refs.items():
             ref.primary = scores[key] >= max(3.0, top * 0.6)
+        _narrow_primary(text, title_len, counts, refs, g)
     order = sorted(refs, key=lambda k: (-scores[k], refs[k].name))
     return [refs[k] for k in order]
