@@ -2,7 +2,7 @@
 
 Every test is derandomized with a fixed example count, so CI runs the same cases each time:
 300 random byte strings, 300 newsy Chinese pages, 300 arbitrary Unicode texts (under
-four file kinds), 1,200 examples in all. The properties: a record or a one-line error
+four file kinds), 900 examples in all. The properties: a record or a one-line error
 naming the file; article spans inside the decoded text and disjoint; nothing both in an
 article and discarded; articles and discarded pieces together cover every non-space
 character (nothing silently lost).
