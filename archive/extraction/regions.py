@@ -210,7 +210,7 @@ def _standalone_townships(
 
 
 # 人民网遵义5月16日电, 本报讯, 兰考县融媒体中心讯: the place the report was filed from
-DATELINE_PLACE = re.compile(r"^[^，。,\n]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)")
+DATELINE_PLACE = re.compile(r"[^，。,\n]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)")
 
 
 def _narrow_primary(
