@@ -63,15 +63,22 @@ def pair(gold_articles: list[dict], found: list) -> list[tuple[dict, object | No
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("directory", nargs="?", type=Path, default=ROOT / "tests" / "gold" / "pages")
+    ap.add_argument("directory", nargs="?", type=Path, default=GOLD)
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = ap.parse_args()
+    score(args.directory, args.verbose, show=True)
 
+
+GOLD = ROOT / "tests" / "gold" / "pages"
+
+
+def score(directory: Path = GOLD, verbose: bool = False, show: bool = False) -> dict:
+    """Score every annotated page in directory; returns the figures main() prints."""
     people, regions, primary = Tally(), Tally(), Tally()
     chains_right = chains_total = 0
     quotes_right = quotes_total = quotes_found_wrong = 0
     articles_found = articles_total = 0
-    for gold_path in sorted(args.directory.glob("*.json")):
+    for gold_path in sorted(directory.glob("*.json")):
         page = gold_path.with_suffix(".txt")
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         record = parse(page.read_bytes(), page.name)
@@ -79,7 +86,7 @@ def main() -> None:
             articles_total += 1
             articles_found += a is not None
             tag = f"{page.name} «{g['title'][:20]}»"
-            if a is None and args.verbose:
+            if a is None and verbose:
                 print(f"{tag}: article not found")
             g_people = {simplified(p["name"]): p for p in g.get("people", [])}
             f_people = {simplified(p.name): p for p in (a.people if a else [])}
@@ -90,7 +97,7 @@ def main() -> None:
                     got = simplified(f_people[name].title or "")
                     if got == simplified(g_people[name]["title"]):
                         chains_right += 1
-                    elif args.verbose:
+                    elif verbose:
                         print(f"{tag}: {name} title {got!r} != {g_people[name]['title']!r}")
             g_quotes = g.get("quotes", [])
             quotes_total += len(g_quotes)
@@ -102,7 +109,7 @@ def main() -> None:
                     quotes_right += 1
                 else:
                     quotes_found_wrong += bool(hit)
-                    if args.verbose:
+                    if verbose:
                         print(f"{tag}: quote {q['starts_with']!r} by {q['speaker']} -> {speakers}")
             g_regions = {region_key(r["name"], r.get("code")): r for r in g.get("regions", [])}
             f_regions = {}
@@ -119,7 +126,7 @@ def main() -> None:
             g_primary = {k for k, r in g_regions.items() if r.get("primary")}
             f_primary = {k for k in found_keys if k in f_regions and f_regions[k].primary}
             primary.add(g_primary, f_primary)
-            if args.verbose:
+            if verbose:
                 for name in missed:
                     print(f"{tag}: person missed {name}")
                 for name in extra:
@@ -129,6 +136,17 @@ def main() -> None:
                 for k in r_extra:
                     r = f_regions.get(k)
                     print(f"{tag}: region extra {r.name if r else k} {k}")
+
+    result = {
+        "articles": (articles_found, articles_total),
+        "people": people.prf(),
+        "chains": (chains_right, chains_total),
+        "quotes": quotes_right / max(quotes_total, 1),
+        "regions": regions.prf(),
+        "primary": primary.prf(),
+    }
+    if not show:
+        return result
 
     def line(label: str, t: Tally) -> None:
         p, r, f = t.prf()
@@ -143,6 +161,7 @@ def main() -> None:
     )
     line("regions", regions)
     line("primary regions", primary)
+    return result
 
 
 if __name__ == "__main__":
