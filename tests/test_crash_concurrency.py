@@ -95,6 +95,8 @@ def reference_counts(paths: list[Path]) -> dict[str, int]:
     """Counts after a clean single import into the (empty) test database."""
     assert models.RawFile.objects.count() == 0
     out, err = io.StringIO(), io.StringIO()
+    # A transactional test before this one may have flushed the session's gazetteer.
+    call_command("load_regions", verbosity=0, stdout=out)
     call_command("import_raw", *map(str, paths), stdout=out, stderr=err)
     return {name: getattr(models, name).objects.count() for name in COUNTED}
 
