@@ -1045,3 +1045,37 @@ def test_date_hierarchy_queries_match_djangos(seeds, curator_client):
         assert f"published__year={day.year}" in page
     page = curator_client.get(CHANGELIST, {"published__year": 2019}).content.decode()
     assert "published__month=12" in page
+
+
+def test_people_count_column_and_sorting_by_it(seeds, curator_client):
+    expected = {a.pk: a.people.count() for a in Article.objects.all()}
+    shown = curator_client.get(CHANGELIST).context["cl"].result_list
+    assert {a.pk: a.people_count for a in shown} == expected
+    columns = curator_client.get(CHANGELIST).context["cl"].list_display
+    assert columns[0] == "action_checkbox"
+    column = columns.index("people_count")
+    for order, descending in ((f"{column}", False), (f"-{column}", True)):
+        shown = list(curator_client.get(CHANGELIST, {"o": order}).context["cl"].result_list)
+        counts = [a.people_count for a in shown]
+        assert counts == sorted(counts, reverse=descending) and counts == [
+            expected[a.pk] for a in shown
+        ]
+
+
+def test_large_table_paginator_estimates_only_unfiltered_postgres_lists(seeds, settings):
+    from archive.admin import LargeTablePaginator
+
+    everything = Article.objects.all()
+    assert LargeTablePaginator(everything, 50).count == Article.objects.count()
+    filtered = Article.objects.filter(review_status="published")
+    assert LargeTablePaginator(filtered, 50).count == filtered.count()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE archive_article")
+        LargeTablePaginator.ESTIMATE_FROM = 1
+        try:
+            estimate = LargeTablePaginator(everything, 50).count
+            assert abs(estimate - Article.objects.count()) <= 2
+            assert LargeTablePaginator(filtered, 50).count == filtered.count()
+        finally:
+            LargeTablePaginator.ESTIMATE_FROM = 50_000
