@@ -125,8 +125,11 @@ class IndexedDatesQuerySet(ArticleQuerySet):
     """
 
     def _date_bounds(self):
-        dated = self.filter(published__isnull=False).values_list("published", flat=True)
-        return dated.order_by("published").first(), dated.order_by("-published").first()
+        # asked twice by the date hierarchy (MIN/MAX, then dates()) of the same queryset
+        if not hasattr(self, "_bounds"):
+            dated = self.filter(published__isnull=False).values_list("published", flat=True)
+            self._bounds = dated.order_by("published").first(), dated.order_by("-published").first()
+        return self._bounds
 
     def aggregate(self, *args, **kwargs):
         wanted = {name: (type(agg), agg.source_expressions) for name, agg in kwargs.items()}

@@ -1,7 +1,8 @@
 """Admin changelist benchmark: the article list with 100,000 articles.
 
     .venv/bin/python tests/bench/bench_admin.py [--articles 100000] [--runs 30]
-                                                [--database-url postgres://…/difang_bench]
+                                                [--database-url postgres://…/difang_admin_bench]
+                                                [--sqlite-path FILE] [--reuse]
 
 Builds its own database (a temporary SQLite file unless --database-url is given; that
 database is dropped and created), loads the gazetteer, bulk-creates sources, tags, people
@@ -10,7 +11,9 @@ the admin's article changelist with a logged-in test client: the default list, t
 review queue, a province, a prefecture and a county filter, a tag filter, has-quotes and
 a Chinese substring search. Prints p50/p95 in milliseconds, the number of SQL queries
 (and how many of them are COUNT(*)) and their total time for each; the rest of a
-request's time is Django rendering the page, which does not depend on the table size. The target is < 300 ms for the list.
+request's time is Django rendering the page, which does not depend on the table size.
+The target is < 300 ms for the list. --sqlite-path keeps (and on the next run reuses)
+the SQLite file; --reuse times a PostgreSQL database built by an earlier run.
 Not part of the test suite: pytest only collects test_*.py.
 """
 
@@ -177,11 +180,14 @@ def main() -> None:
     parser.add_argument(
         "--sqlite-path", help="keep the SQLite database here; reuse it when it is already built"
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="PostgreSQL: time the database built by a last run"
+    )
     args = parser.parse_args()
 
     url = setup_database(args.database_url, args.sqlite_path)
-    reuse = bool(args.sqlite_path) and Path(args.sqlite_path).exists()
-    if args.database_url:
+    reuse = bool(args.sqlite_path) and Path(args.sqlite_path).exists() or args.reuse
+    if args.database_url and not reuse:
         recreate_postgres(args.database_url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
     os.environ.setdefault("DEBUG", "0")
