@@ -130,3 +130,32 @@ def test_a_place_and_colon_headline_starts_a_new_article_without_a_byline():
         "义乌前三季度进出口突破4500亿元",
         "义乌：为企业“松绑” 让作风“硬起来”",
     ]
+
+
+def test_a_traditional_copy_of_every_seed_page_gives_the_same_articles_and_entities():
+    """Same rules for both scripts: titles, places, people and quotes all survive s2t."""
+    from pathlib import Path
+
+    import opencc
+
+    from archive.extraction.chinese import simplified
+
+    to_traditional = opencc.OpenCC("s2t")
+    seeds = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "raw").glob("*.txt"))
+
+    def summary(record):
+        return [
+            (
+                simplified(a.title),
+                sorted(r.code or r.name for r in a.regions),
+                sorted(simplified(p.name) for p in a.people),
+                len(a.quotes),
+            )
+            for a in record.articles
+        ]
+
+    for seed in seeds:
+        text = seed.read_text(encoding="utf-8")
+        original = parse(text.encode("utf-8"), seed.name)
+        traditional = parse(to_traditional.convert(text).encode("utf-8"), seed.name)
+        assert summary(traditional) == summary(original), seed.name

@@ -223,7 +223,7 @@ def starts_paragraph(s: str) -> bool:
     return bool(
         re.match(
             r"^(?:本报讯|[（(]?\d{1,2}月\d{1,2}日|【|#|■|●|“[^”]{0,80}”[^，,。]{0,12}(?:说|表示|介绍))",
-            s,
+            simplified(s),
         )
     )
 
@@ -267,7 +267,7 @@ def starts_article(
 ) -> int | None:
     """If an article starts at paras[i], return how many heading lines it has."""
     p = paras[i]
-    if p.kind != "head" or p.text in word_set("stop_titles.txt"):
+    if p.kind != "head" or simplified(p.text) in word_set("stop_titles.txt"):
         return None
     j = i
     while j < len(paras) and paras[j].kind == "head" and j - i < 3:
@@ -279,10 +279,10 @@ def starts_article(
     evidence = (
         first
         or prev_ended
-        or WEIBO_HEAD.match(p.text) is not None
+        or WEIBO_HEAD.match(p.text) is not None  # brackets and dashes read alike in both scripts
         or any(SUBTITLE.match(g.text) for g in group[1:])
         or (nxt is not None and nxt.kind in ("meta", "byline", "caption"))
-        or (nxt is not None and NEWS_FLASH.match(nxt.text) is not None)
+        or (nxt is not None and NEWS_FLASH.match(simplified(nxt.text)) is not None)
         or breaks_crossheads(p, cur)
         or place_headline(p.text)
     )
