@@ -426,6 +426,7 @@ class ArticleAdmin(CurationAdmin):
     resource_classes = [ArticleResource]
     export_form_class = ArticleExportForm
     change_form_template = "admin/archive/article/change_form.html"
+    change_list_template = "admin/archive/article/change_list.html"  # under import-export's
     list_display = [
         "title",
         "published",
@@ -434,7 +435,6 @@ class ArticleAdmin(CurationAdmin):
         "people_count",
         "review_status",
         "tag_list",
-        "confidence",
     ]
     list_display_links = ["title"]
     list_filter = [
@@ -526,6 +526,12 @@ class ArticleAdmin(CurationAdmin):
             columns.insert(0, "action_checkbox")  # as ChangeList numbers them
         wanted = {part.lstrip("-") for part in request.GET[ORDER_VAR].split(".")}
         return str(columns.index("people_count")) in wanted
+
+    def get_list_display(self, request):
+        # the review queue shows the confidence it is sorted by
+        if request.GET.get(ReviewQueueFilter.parameter_name):
+            return [*self.list_display, "confidence"]
+        return self.list_display
 
     def get_ordering(self, request):
         if request.GET.get(ReviewQueueFilter.parameter_name):
@@ -659,14 +665,14 @@ class ArticleAdmin(CurationAdmin):
             self.message_user(request, "请在“标签”框中填写标签名。", messages.WARNING)
         return names
 
-    @admin.action(description="添加标签（填写右侧标签框）", permissions=["change"])
+    @admin.action(description="添加标签（填右侧框）", permissions=["change"])
     def add_tags(self, request, queryset):
         names = self._tag_names(request)
         if names:
             n = curation.add_tags(queryset, names)
             self.message_user(request, f"添加了 {n} 个标签：{'、'.join(names)}。", messages.SUCCESS)
 
-    @admin.action(description="移除标签（填写右侧标签框）", permissions=["change"])
+    @admin.action(description="移除标签（填右侧框）", permissions=["change"])
     def remove_tags(self, request, queryset):
         names = self._tag_names(request)
         if names:

@@ -301,6 +301,8 @@ def test_changelist_queries_do_not_grow_with_rows(seeds, curator_client):
         # the date hierarchy probes one range per year with articles; the rest is fixed
         sql = [q["sql"] for q in ctx if '"published" IS NOT NULL' not in q["sql"]]
         sql = [q for q in sql if '"published" >= ' not in q]
+        # on PostgreSQL the unfiltered list first asks the planner how big the table is
+        sql = [q for q in sql if "pg_class" not in q]
         return len(page.context["cl"].result_list), len(sql)
 
     one = Article.objects.filter(articletag__isnull=False).first()

@@ -40,6 +40,7 @@ def test_filter_by_county_open_article_and_bulk_tag(logged_in, live_server, scre
     )
 
     page.goto(f"{live_server.url}/admin/archive/article/")
+    page.click("#toggle-nav-sidebar")  # more room for the list (the admin remembers this)
     assert page.locator("#result_list tbody tr").count() == Article.objects.count()
     region_filter = page.locator('details[data-filter-title^="地区"]')
     for region in (province, prefecture, county):
