@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from archive.extraction.entities import simplified
 from archive.extraction.records import ArticleRecord, FileRecord
@@ -148,8 +148,23 @@ def region_for(ref) -> Region | None:
     return region
 
 
+# Key of the PostgreSQL advisory lock that serialises entity linking between importers.
+ENTITY_LOCK = 0x646966616E67  # "difang"
+
+
+def serialise_entity_writes() -> None:
+    """Persons and towns have no natural key, so two importers could both find a name
+    missing and both create it. On PostgreSQL one transaction-scoped lock makes the
+    linking step take turns (it is short; parsing, the long part, stays parallel).
+    SQLite already lets only one writer in at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENTITY_LOCK])
+
+
 def link_entities(article: Article, rec: ArticleRecord) -> None:
     """Regions, people with positions, quotes and machine tags of a new article."""
+    serialise_entity_writes()
     county = None
     for ref in rec.regions:
         region = region_for(ref)
