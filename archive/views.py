@@ -347,7 +347,6 @@ class Listing:
             cur.execute(
                 "SELECT (SELECT MAX(id) FROM archive_article),"
                 " (SELECT MAX(updated_at) FROM archive_article),"
-                " (SELECT COUNT(*) FROM archive_article WHERE review_status <> 'published'),"
                 " (SELECT MAX(id) FROM archive_articleregion),"
                 " (SELECT MAX(id) FROM archive_articletag),"
                 " (SELECT MAX(id) FROM archive_mention)"
