@@ -132,14 +132,19 @@ def source_for(name: str | None) -> Source | None:
     return Source.objects.get_or_create(name=name.strip()[:200])[0]
 
 
-def region_by_code(code: str | None) -> Region | None:
-    return Region.objects.filter(code=code).first() if code else None
+def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
+    """The Region of a parsed place; a town is created under its county on first sight.
+    ``by_code``: regions already fetched, by code."""
+    by_code = by_code if by_code is not None else {}
 
+    def coded(code: str | None) -> Region | None:
+        if code and code not in by_code:
+            by_code[code] = Region.objects.filter(code=code).first()
+        return by_code.get(code) if code else None
 
-def region_for(ref) -> Region | None:
     if ref.code:
-        return Region.objects.filter(code=ref.code).first()
-    parent = Region.objects.filter(code=ref.parent_code).first() if ref.parent_code else None
+        return coded(ref.code)
+    parent = coded(ref.parent_code)
     if parent is None:
         return None
     region, _ = Region.objects.get_or_create(
@@ -163,25 +168,32 @@ def serialise_entity_writes() -> None:
 
 
 def link_entities(article: Article, rec: ArticleRecord) -> None:
-    """Regions, people with positions, quotes and machine tags of a new article."""
+    """Regions, people with positions, quotes and machine tags of a new article.
+
+    The article's own links are new rows, so they go in with one bulk insert each
+    (ignore_conflicts keeps links a curator confirmed when extraction runs again)."""
     serialise_entity_writes()
+    codes = {r.code for r in rec.regions if r.code} | {r.parent_code for r in rec.regions}
+    codes |= {p.region_code for p in rec.people if getattr(p, "region_code", None)}
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes - {None})}
     county = None
+    links: dict[int, ArticleRegion] = {}
     for ref in rec.regions:
-        region = region_for(ref)
-        if region is None:
+        region = region_for(ref, by_code)
+        if region is None or region.pk in links:
             continue
-        ArticleRegion.objects.get_or_create(
-            article=article,
-            region=region,
-            defaults={"primary": ref.primary, "mentions": ref.mentions},
+        links[region.pk] = ArticleRegion(
+            article=article, region=region, primary=ref.primary, mentions=ref.mentions
         )
         if ref.primary and county is None and region.level != Region.Level.TOWNSHIP:
             county = region
+    ArticleRegion.objects.bulk_create(links.values(), ignore_conflicts=True)
     # A just-created Article still holds the parser's ISO string; positions compare dates.
     published = article.published
     if isinstance(published, str):
         published = date.fromisoformat(published)
     persons: dict[str, Person] = {}
+    mentions: dict[int, Mention] = {}
     for p in rec.people:
         person = person_for(p.name, p.organization)
         persons[p.name] = person
@@ -193,7 +205,7 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
                 organization=(p.organization or "")[:200],
                 defaults={
                     # The organisation's own place (莘县卫生健康局 -> 莘县), else the article's.
-                    "region": region_by_code(getattr(p, "region_code", None)) or county,
+                    "region": by_code.get(getattr(p, "region_code", None)) or county,
                     "first_seen": published,
                     "last_seen": published,
                     "article": article,
@@ -207,24 +219,30 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
                     position.last_seen, changed = published, True
                 if changed:
                     position.save(update_fields=["first_seen", "last_seen"])
-        Mention.objects.get_or_create(
-            article=article, person=person, defaults={"position": position}
-        )
-    for q in rec.quotes:
-        Quote.objects.get_or_create(
+        mentions.setdefault(person.pk, Mention(article=article, person=person, position=position))
+    Mention.objects.bulk_create(mentions.values(), ignore_conflicts=True)
+    quotes = {
+        q.start: Quote(
             article=article,
             start=q.start,
-            defaults={
-                "end": q.end,
-                "text": q.text,
-                "speaker_name": (q.speaker or "")[:20],
-                "person": persons.get(q.speaker or ""),
-            },
+            end=q.end,
+            text=q.text,
+            speaker_name=(q.speaker or "")[:20],
+            person=persons.get(q.speaker or ""),
         )
-    for name in rec.tags:
-        kind = Tag.Kind.CAMPAIGN if CAMPAIGN_HINT.search(name) else Tag.Kind.TOPIC
-        tag, _ = Tag.objects.get_or_create(name=name[:100], defaults={"kind": kind})
-        ArticleTag.objects.get_or_create(article=article, tag=tag, defaults={"machine": True})
+        for q in rec.quotes
+    }
+    Quote.objects.bulk_create(quotes.values(), ignore_conflicts=True)
+    names = list(dict.fromkeys(name[:100] for name in rec.tags))
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    for name in names:
+        if name not in tags:
+            kind = Tag.Kind.CAMPAIGN if CAMPAIGN_HINT.search(name) else Tag.Kind.TOPIC
+            tags[name] = Tag.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+    ArticleTag.objects.bulk_create(
+        [ArticleTag(article=article, tag=tags[name], machine=True) for name in names],
+        ignore_conflicts=True,
+    )
 
 
 def person_for(name: str, organization: str | None) -> Person:
