@@ -159,3 +159,12 @@ def test_a_traditional_copy_of_every_seed_page_gives_the_same_articles_and_entit
         original = parse(text.encode("utf-8"), seed.name)
         traditional = parse(to_traditional.convert(text).encode("utf-8"), seed.name)
         assert summary(traditional) == summary(original), seed.name
+
+
+def test_a_full_date_in_the_lead_is_the_articles_date():
+    text = page(
+        "全市春运工作平稳有序",
+        "本报讯 记者刘家伟报道 2023年1月1日，全市春运工作启动，各部门加强值守，确保群众平安出行、温暖回家。",
+    )
+    (art,) = parse(text, "p.txt").articles
+    assert art.published == "2023-01-01"

@@ -169,6 +169,11 @@ def infer_date(lead: str, page_text: str, year: int | None) -> str | None:
     A page written early in a year talks about the year before as finished ("去年",
     "截至2021年年底"), so a January–March date after such talk belongs to the next year.
     """
+    full = META_DATE.search(lead)  # 本报讯 记者X报道 2023年1月1日，…: the year is given
+    if full:
+        found = _iso(int(full.group(1)), int(full.group(2)), int(full.group(3)))
+        if found:
+            return found
     m = MONTH_DAY.search(lead)
     if not m or year is None:
         return None
