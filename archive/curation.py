@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from archive.models import (
@@ -55,13 +56,14 @@ def set_status(articles: QuerySet[Article], status: str, user=None) -> int:
     with transaction.atomic():
         pks = list(articles.exclude(review_status=status).values_list("pk", flat=True))
         changed = list(Article.objects.filter(pk__in=pks).select_for_update())
+        now = timezone.now()
         for article in changed:
-            article.review_status = status
+            article.review_status, article.updated_at = status, now
         if changed:
             bulk_update_with_history(
                 changed,
                 Article,
-                ["review_status"],
+                ["review_status", "updated_at"],
                 batch_size=500,
                 default_user=user,
                 default_change_reason=f"review status → {status}",

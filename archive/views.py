@@ -105,6 +105,10 @@ def public_view(view):
         except BadParameter as exc:
             accept = request.headers.get("Accept", "")
             return error(request, "json" if "json" in accept else "html", 400, str(exc))
+        key = page_key(request, fmt)
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            return cached
         try:
             response = view(request, fmt, *args, **kwargs)
         except BadParameter as exc:
@@ -113,9 +117,53 @@ def public_view(view):
             message = str(exc) if exc.args else _("没有找到这个页面。")
             response = error(request, fmt, 404, message)
         patch_vary_headers(response, ["Accept", "Accept-Language", "Cookie"])
+        if key and response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, response, page_cache_seconds())
         return response
 
     return wrapper
+
+
+HISTORY_MODELS = ("article", "person", "position", "quote", "region", "source", "tag")
+
+
+def page_cache_seconds() -> int:
+    return int(getattr(settings, "DIFANG_PAGE_CACHE_SECONDS", 60))
+
+
+# Every ORM save or delete of these writes a history row (django-simple-history), and
+# new links get new ids: the largest ids move whenever anything a page shows changes.
+VERSION_SQL = "SELECT " + ", ".join(
+    [f"(SELECT MAX(history_id) FROM archive_historical{m})" for m in HISTORY_MODELS]
+    + [f"(SELECT MAX(id) FROM archive_{t})" for t in ("articleregion", "articletag", "mention")]
+)
+
+
+def data_version() -> tuple:
+    """Changes whenever an article, a person, a tag … or a link between them is added,
+    edited or deleted: the key under which pages and facet counts are cached, so a cached
+    page is never stale (an article a curator hides disappears at once). One query of
+    primary-key maxima."""
+    with connection.cursor() as cur:
+        cur.execute(VERSION_SQL)
+        return tuple(cur.fetchone())
+
+
+def page_key(request, fmt: str) -> str | None:
+    """Cache key of a whole public page: its URL, format, language and the data version.
+    CSV streams every row and is never cached."""
+    if fmt == "csv" or not page_cache_seconds():
+        return None
+    raw = repr(
+        (
+            connection.vendor,
+            request.get_full_path(),
+            fmt,
+            translation.get_language(),
+            data_version(),
+        )
+    )
+    return "difang-page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def error(request, fmt, status, message):
@@ -343,15 +391,7 @@ class Listing:
     # facets
 
     def facet_key(self):
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT (SELECT MAX(id) FROM archive_article),"
-                " (SELECT MAX(updated_at) FROM archive_article),"
-                " (SELECT MAX(id) FROM archive_articleregion),"
-                " (SELECT MAX(id) FROM archive_articletag),"
-                " (SELECT MAX(id) FROM archive_mention)"
-            )
-            version = cur.fetchone()
+        version = data_version()
         fixed = {k: getattr(v, "pk", v) for k, v in self.fixed.items()}
         filters = {k: str(self.params.get(k) or "") for k in FILTERS}
         raw = repr((connection.vendor, version, sorted(fixed.items()), sorted(filters.items())))
