@@ -9,6 +9,7 @@ Environment variables (all optional):
   ``postgres://postgres@127.0.0.1:5432/difang``; default is a SQLite file.
 - ``DIFANG_SQLITE_PATH``: where that SQLite file lives; default ``BASE_DIR/difang.sqlite3``.
 - ``DIFANG_PUBLISH_ON_IMPORT``: whether imported articles go public at once; default on.
+- ``DIFANG_PAGE_CACHE_SECONDS``: how long a public page stays cached; default 60, 0 = off.
 - HTTPS hardening, on by default when DEBUG is off and the tests are not running:
   ``DIFANG_SECURE_SSL_REDIRECT``, ``DIFANG_SECURE_COOKIES``, ``DIFANG_HSTS_SECONDS``
   (default one year), ``DIFANG_HSTS_INCLUDE_SUBDOMAINS``, ``DIFANG_HSTS_PRELOAD``;
@@ -178,6 +179,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whether the importer marks new articles as published (public) or leaves them for review.
 DIFANG_PUBLISH_ON_IMPORT = env_flag("DIFANG_PUBLISH_ON_IMPORT", default=True)
+# Seconds a whole public page stays cached; its key moves with every data change, so a
+# page is never stale (see archive/views.py). 0 turns the page cache off.
+DIFANG_PAGE_CACHE_SECONDS = int(os.environ.get("DIFANG_PAGE_CACHE_SECONDS", "60"))
 
 # Largest raw file a curator may upload in the admin (bytes); bigger files go through
 # manage.py import_raw.

@@ -128,7 +128,7 @@ HISTORY_MODELS = ("article", "person", "position", "quote", "region", "source", 
 
 
 def page_cache_seconds() -> int:
-    return int(getattr(settings, "DIFANG_PAGE_CACHE_SECONDS", 60))
+    return int(getattr(settings, "DIFANG_PAGE_CACHE_SECONDS", 0) or 0)
 
 
 # Every ORM save or delete of these writes a history row (django-simple-history), and
