@@ -345,7 +345,10 @@ def reextract(article: Article) -> str:
                 article.published = rec.published
             if "source" not in curated and article.source_id is None and rec.source:
                 article.source = source_for(rec.source)
-            article.search_text = search_text(article.title, article.subtitle, article.body)
+            # Same title, subtitle and body as the record (its hash matched, none curated).
+            article.search_text = rec.search_text or search_text(
+                article.title, article.subtitle, article.body
+            )
         article.save()
         article.refresh_from_db()
         if "regions" not in curated:

@@ -139,14 +139,19 @@ VERSION_SQL = "SELECT " + ", ".join(
 )
 
 
-def data_version() -> tuple:
+def data_version(request=None) -> tuple:
     """Changes whenever an article, a person, a tag … or a link between them is added,
     edited or deleted: the key under which pages and facet counts are cached, so a cached
     page is never stale (an article a curator hides disappears at once). One query of
-    primary-key maxima."""
-    with connection.cursor() as cur:
-        cur.execute(VERSION_SQL)
-        return tuple(cur.fetchone())
+    primary-key maxima, asked once per request (the page key and the facet key share it)."""
+    version = getattr(request, "_difang_data_version", None)
+    if version is None:
+        with connection.cursor() as cur:
+            cur.execute(VERSION_SQL)
+            version = tuple(cur.fetchone())
+        if request is not None:
+            request._difang_data_version = version
+    return version
 
 
 def page_key(request, fmt: str) -> str | None:
@@ -160,7 +165,7 @@ def page_key(request, fmt: str) -> str | None:
             request.get_full_path(),
             fmt,
             translation.get_language(),
-            data_version(),
+            data_version(request),
         )
     )
     return "difang-page:" + hashlib.sha256(raw.encode()).hexdigest()
@@ -391,7 +396,7 @@ class Listing:
     # facets
 
     def facet_key(self):
-        version = data_version()
+        version = data_version(self.request)
         fixed = {k: getattr(v, "pk", v) for k, v in self.fixed.items()}
         filters = {k: str(self.params.get(k) or "") for k in FILTERS}
         raw = repr((connection.vendor, version, sorted(fixed.items()), sorted(filters.items())))
