@@ -46,6 +46,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from archive import search
@@ -97,6 +98,9 @@ def public_view(view):
     """GET/HEAD only (405 otherwise); bad parameters → 400 and missing objects → 404,
     both in the format asked for; responses vary on Accept."""
 
+    # Exempt from CSRF only so that a POST meets require_safe's 405 rather than the CSRF
+    # 403: these views accept GET and HEAD alone and never write.
+    @csrf_exempt
     @require_safe
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -941,6 +945,7 @@ def tag(request, fmt, pk):
     )
 
 
+@csrf_exempt  # GET/HEAD only (see public_view); a POST gets 405, not 403
 @require_safe
 def set_language(request, code):
     """Switch the interface language by a plain link (a cookie; nothing is written)."""

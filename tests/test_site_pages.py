@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.test import Client
 from test_site_data import *  # noqa: F403  (the archive_data and fresh_cache fixtures)
 from test_site_data import make_article
 
@@ -361,8 +362,11 @@ def test_only_get_and_head(client, archive_data, method):
         "/lang/en/",
     ]
     before = Article.objects.count()
+    # As a real client meets them: with CSRF checks on, a POST still gets 405, not 403.
+    strict = Client(enforce_csrf_checks=True)
     for url in urls:
         assert getattr(client, method)(url).status_code == 405, url
+        assert getattr(strict, method)(url).status_code == 405, url
         assert client.head(url).status_code in (200, 302), url
     assert Article.objects.count() == before
 
