@@ -515,3 +515,26 @@ class ArticleTag(models.Model):
 
     def __str__(self):
         return f"{self.article} #{self.tag}"
+
+
+class FacetCounts(models.Model):
+    """Exact facet counts for one filter, computed by ``refresh_facets``.
+
+    Counting the facets of a large set (the whole archive, a province) reads every matching
+    article, which takes seconds at a million rows; a page cannot wait for it. The public
+    list counts small sets as it goes, and for large ones shows these stored counts, dated
+    ``computed_at``, or, if none are stored, counts over its newest articles (it says so).
+    """
+
+    key = models.CharField("键", max_length=64, unique=True)
+    params = models.JSONField("筛选条件", default=dict)
+    counts = models.JSONField("计数", default=dict)
+    total = models.PositiveIntegerField("文章数", default=0)
+    computed_at = models.DateTimeField("统计时间")
+
+    class Meta:
+        verbose_name = "分面计数"
+        verbose_name_plural = "分面计数"
+
+    def __str__(self):
+        return f"{self.params or '全部'} ({self.total})"

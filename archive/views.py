@@ -9,8 +9,19 @@ Lists share one engine, ``Listing``: filters are plain query parameters (``q``, 
 URL. Only ``Article.objects.public()`` is ever shown. Browsing pages newest first with a
 keyset cursor (``after=<date>.<id>``), so deep pages cost no OFFSET; ranked search results
 use page numbers up to ``MAX_SEARCH_PAGE``. Counts stop at ``COUNT_CAP`` ("10000+").
-Facet counts are exact and cached for ``DIFANG_FACET_CACHE_SECONDS`` (default 300) under a
-key that changes whenever articles or their links change.
+
+What a page may cost does not grow with the archive:
+
+- A search ranks (``sort=rank``, the default) the newest ``RANK_WINDOW`` matches by
+  relevance, all of them reachable by page number; ``sort=new`` lists every match newest
+  first with the keyset cursor. The page says when the ranked window is smaller than the
+  set of matches.
+- Facet counts of a set of up to ``COUNT_CAP`` articles are counted exactly. A larger set
+  (the whole archive, a province, a common word) shows the exact counts ``refresh_facets``
+  stored for that filter, dated, or, if none are stored, counts over its newest
+  ``COUNT_CAP`` articles; the page says which (``facet_basis``).
+- Facet counts are cached for ``DIFANG_FACET_CACHE_SECONDS`` (default 300) under a key that
+  changes whenever articles or their links change.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import json
 import re
 from collections import defaultdict
 from functools import wraps
@@ -31,14 +43,16 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.http import (
     Http404,
+    HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
@@ -54,6 +68,7 @@ from archive.models import (
     Article,
     ArticleRegion,
     ArticleTag,
+    FacetCounts,
     Mention,
     Person,
     Quote,
@@ -65,6 +80,7 @@ from archive.models import (
 PAGE_SIZE = 20
 COUNT_CAP = 10_000
 MAX_SEARCH_PAGE = 50
+RANK_WINDOW = MAX_SEARCH_PAGE * PAGE_SIZE  # the newest matches a ranked search orders
 FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
@@ -221,6 +237,7 @@ ListParams = type(
         "to": _date_field(),
         "page": forms.IntegerField(required=False, min_value=1, max_value=MAX_SEARCH_PAGE),
         "after": forms.RegexField(CURSOR, required=False),
+        "sort": forms.ChoiceField(required=False, choices=[("rank", "rank"), ("new", "new")]),
     },
 )
 
@@ -235,6 +252,7 @@ PARAM_NAMES = {  # lazy: translated when shown
     "to": gettext_lazy("截止日期"),
     "page": gettext_lazy("页码"),
     "after": gettext_lazy("翻页位置"),
+    "sort": gettext_lazy("排序"),
 }
 
 
@@ -340,22 +358,58 @@ class Listing:
             qs = search.apply(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
+        self._count = None
+        self._facets = None
+        self.facet_basis = None
 
     # ordering and pages
 
+    @property
+    def ranked(self):
+        """Whether results are ordered by relevance (a search not asking for ``sort=new``)."""
+        return bool(self.query) and self.params["sort"] != "new"
+
+    def newest(self, limit):
+        """Primary keys of the newest ``limit`` matching articles, as a subquery."""
+        return self.queryset.order_by(*newest_first()).values("pk")[:limit]
+
     def ordered(self):
-        qs = self.queryset.select_related("source").defer(
-            "search_text", "repairs", "curated_fields"
-        )
-        if self.query:
+        qs = self.queryset
+        if self.ranked:
+            # Ranking every match of a common word reads them all; rank the newest ones.
+            qs = qs.filter(pk__in=self.newest(RANK_WINDOW))
+        qs = qs.select_related("source").defer("search_text", "repairs", "curated_fields")
+        if self.ranked:
             return qs.order_by(F("search_rank").desc(), *newest_first())
         return qs.order_by(*newest_first())
+
+    @property
+    def rank_limited(self):
+        """A ranked search with more matches than it ranks."""
+        return self.ranked and self.count()[0] > RANK_WINDOW
+
+    def sort_links(self):
+        """The two orders of a search, each with its URL (empty when not searching)."""
+        if not self.query:
+            return []
+        here = "new" if not self.ranked else "rank"
+        return [
+            {
+                "value": value,
+                "label": label,
+                "current": value == here,
+                "url": url_with(
+                    self.request, sort=None if value == "rank" else value, page=None, after=None
+                ),
+            }
+            for value, label in (("rank", _("相关度")), ("new", _("最新")))
+        ]
 
     def page(self):
         """The rows of the current page and the URL of the next one (or None)."""
         p = self.params
         qs = self.ordered()
-        if self.query:
+        if self.ranked:
             number = p["page"] or 1
             start = (number - 1) * PAGE_SIZE
             rows = list(qs[start : start + PAGE_SIZE + 1])
@@ -393,34 +447,68 @@ class Listing:
         return rows, nxt
 
     def count(self):
-        """Matching articles, counted up to COUNT_CAP + 1."""
-        n = self.queryset.order_by()[: COUNT_CAP + 1].count()
-        return min(n, COUNT_CAP), n <= COUNT_CAP
+        """Matching articles, counted up to COUNT_CAP + 1: (count, whether exact)."""
+        if self._count is None:
+            n = self.queryset.order_by()[: COUNT_CAP + 1].count()
+            self._count = (min(n, COUNT_CAP), n <= COUNT_CAP)
+        return self._count
 
     # facets
 
+    def filters(self) -> dict:
+        """The filter as plain strings, whether it came from the URL or the page (a region
+        page and ``/?region=<code>`` are the same filter)."""
+        out = {k: str(self.params.get(k) or "") for k in FILTERS}
+        for name, obj in self.fixed.items():
+            value = (obj.code or obj.pk) if name == "region" else obj.pk
+            out[name] = str(value)
+        if self.query:
+            out["q"] = self.query.text
+        return {k: v for k, v in out.items() if v}
+
     def facet_key(self):
         version = data_version(self.request)
-        fixed = {k: getattr(v, "pk", v) for k, v in self.fixed.items()}
-        filters = {k: str(self.params.get(k) or "") for k in FILTERS}
-        raw = repr((connection.vendor, version, sorted(fixed.items()), sorted(filters.items())))
+        raw = repr((connection.vendor, version, sorted(self.filters().items())))
         return "difang-facets:" + hashlib.sha256(raw.encode()).hexdigest()
 
     def facets(self):
+        if self._facets is None:
+            counts, self.facet_basis = self.facet_data()
+            self._facets = self.facet_links(counts)
+        return self._facets
+
+    def facet_data(self):
+        """(counts, basis): exact for up to COUNT_CAP articles, else stored or sampled."""
         seconds = getattr(settings, "DIFANG_FACET_CACHE_SECONDS", 300)
         key = self.facet_key() if seconds else None
-        counts = cache.get(key) if key else None
-        if counts is None:
-            counts = self.facet_counts()
-            if key:
-                cache.set(key, counts, seconds)
-        return self.facet_links(counts)
+        cached = cache.get(key) if key else None
+        if cached is not None:
+            return cached
+        n, exact = self.count()
+        if exact:
+            result = (self.facet_counts(self.queryset), {"kind": "exact", "articles": n})
+        else:
+            stored = FacetCounts.objects.filter(key=stored_key(self.filters())).first()
+            if stored is not None:
+                basis = {
+                    "kind": "stored",
+                    "articles": stored.total,
+                    "as_of": stored.computed_at.isoformat(timespec="minutes"),
+                }
+                result = (stored.counts, basis)
+            else:
+                sample = Article.objects.filter(pk__in=self.newest(COUNT_CAP))
+                result = (self.facet_counts(sample), {"kind": "newest", "articles": COUNT_CAP})
+        if key:
+            cache.set(key, result, seconds)
+        return result
 
-    def facet_counts(self):
-        ids = self.queryset.order_by().values("pk")
+    def facet_counts(self, articles):
+        """Counts per region, source, tag, official and year over ``articles``."""
+        ids = articles.order_by().values("pk")
         counts = {"region": self.region_counts(ids)}
         counts["source"] = list(
-            self.queryset.order_by()
+            articles.order_by()
             .filter(source__isnull=False)
             .values_list("source_id")
             .annotate(n=Count("pk"))
@@ -439,7 +527,7 @@ class Listing:
             .order_by("-n", "person_id")[:FACET_SIZE]
         )
         counts["year"] = list(
-            self.queryset.order_by()
+            articles.order_by()
             .filter(published__isnull=False)
             .annotate(year=ExtractYear("published"))
             .values_list("year")
@@ -567,6 +655,33 @@ class Listing:
         ]
 
 
+def stored_key(filters: dict) -> str:
+    """The key of a filter's stored counts (``FacetCounts.key``)."""
+    raw = json.dumps(sorted(filters.items()), ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def store_facet_counts(params: dict) -> FacetCounts:
+    """Count the facets of the public articles matching ``params`` (list parameters, e.g.
+    ``{"region": "370000"}``; ``{}`` is the whole archive) exactly, and store them."""
+    request = HttpRequest()
+    request.GET = QueryDict(urlencode(params))
+    listing = Listing(request)
+    counts = listing.facet_counts(listing.queryset)
+    total = listing.queryset.order_by().count()
+    filters = listing.filters()
+    row, _created = FacetCounts.objects.update_or_create(
+        key=stored_key(filters),
+        defaults={
+            "params": filters,
+            "counts": counts,
+            "total": total,
+            "computed_at": timezone.now(),
+        },
+    )
+    return row
+
+
 def parse_day(text):
     try:
         return datetime.date.fromisoformat(text)
@@ -620,6 +735,8 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
             "count_exact": exact,
             "next": request.build_absolute_uri(nxt) if nxt else None,
             "facets": listing.facets(),
+            "facet_basis": listing.facet_basis,
+            "sort": ("rank" if listing.ranked else "new") if listing.query else None,
             "filters": {c["param"]: c["value"] for c in listing.chips()},
         }
         data.update(extra_json or {})
@@ -632,6 +749,9 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
         next_url=nxt,
         previous_url=listing.previous,
         facets=listing.facets(),
+        facet_basis=listing.facet_basis,
+        sort_links=listing.sort_links(),
+        rank_window=RANK_WINDOW,
         chips=listing.chips(),
         region_trail=listing.region_trail(),
         q=listing.query.text,

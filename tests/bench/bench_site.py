@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import random
+import re
 import statistics
 import sys
 import time
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "difang_bench"
+WORD_CHARS = re.compile(r"[\u4e00-\u9fff]+")
 WORDS = (
     "作风 建设 会议 召开 推进 工作 发展 经济 项目 企业 服务 群众 党建 乡村 振兴 "
     "环境 整治 安全 生产 疫情 防控 教育 医疗 卫生 健康 交通 道路 水利 农业 旅游 文化 "
@@ -45,7 +48,44 @@ WORDS = (
     "更新 改造 老旧 小区 公园 绿化 垃圾 分类 污水 处理 河长 林长 耕地 粮食 种植 养殖 "
     "黄河 大运河 阿胶 棉花 蔬菜 果园 茶叶 渔业 森林 防火 防汛 抗旱 应急 救援 消防 演练"
 ).split()
-QUERIES = ["阿胶", "防汛", "消防 演练", "垃圾 分类", "营商 优化", '"乡村 振兴"', "大运河", "茶叶"]
+QUERIES = [
+    "阿胶",
+    "大运河",
+    "茶叶",
+    "防汛",
+    "作风",
+    "工作",
+    "消防 演练",
+    "垃圾 分类",
+    "营商 优化",
+    '"乡村 振兴"',
+]
+DICT_WORDS = 60_000  # jieba's most frequent words that make up the rest of the text
+
+
+def vocabulary():
+    """Words and weights for generated text: jieba's dictionary, whose counts follow real
+    Chinese usage (a Zipf-like long tail of some 60,000 words, function words included), plus
+    the newsroom words above, each as common as a frequent dictionary word, so that some
+    queries match most articles, some a few percent and some a handful, as on a real archive."""
+    import jieba
+
+    path = Path(jieba.__file__).parent / "dict.txt"
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            word, freq, _tag = line.split(" ")
+            if WORD_CHARS.fullmatch(word):
+                rows.append((int(freq), word))
+    rows.sort(reverse=True)
+    rows = rows[:DICT_WORDS]
+    words = [w for _f, w in rows]
+    weights = [float(f) for f, _w in rows]
+    domain_weight = weights[300]
+    for i, word in enumerate(WORDS):
+        words.append(word)
+        weights.append(domain_weight / (1 + i / 20))
+    return words, weights
 
 
 def database_urls():
@@ -91,8 +131,8 @@ def fill(n_articles, seed=7):
     counties = list(
         Region.objects.filter(level="county", parent__isnull=False).values_list("pk", "parent_id")
     )
-    # Zipf-like word frequencies: a few very common words, a long tail.
-    weights = [1 / (i + 1) ** 0.9 for i in range(len(WORDS))]
+    words_, weights = vocabulary()
+    cum = list(itertools.accumulate(weights))
     now = "2026-01-01 00:00:00+00"
     t0 = time.perf_counter()
     with connection.cursor() as c:
@@ -125,9 +165,10 @@ def fill(n_articles, seed=7):
 
         def articles():
             for i in range(n_articles):
-                words = rng.choices(WORDS, weights, k=rng.randint(20, 40))
-                title = "".join(words[:4])
-                body = "".join(words[4:]) + "。"
+                # 80-240 words: a short news item of 200-600 characters.
+                words = rng.choices(words_, cum_weights=cum, k=rng.randint(80, 240))
+                title = "".join(words[:8])
+                body = "".join(words[8:]) + "。"
                 text = " ".join(words)
                 day = 18000 + rng.randrange(3000)  # 2019 … 2027
                 status = "hidden" if rng.random() < 0.05 else "published"
@@ -197,6 +238,7 @@ def fill(n_articles, seed=7):
             ),
         )
         print(f"  links copied after {time.perf_counter() - t0:.0f} s", flush=True)
+        cur.execute("SET maintenance_work_mem = '1GB'")
         cur.execute(search.PG_SETUP[1])
     connection.close()
     print(f"  GIN index built after {time.perf_counter() - t0:.0f} s", flush=True)

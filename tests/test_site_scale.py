@@ -1,0 +1,175 @@
+"""What keeps a page's cost flat as the archive grows: a ranked search orders only its
+newest RANK_WINDOW matches (sort=new reaches all of them), and facets of sets larger than
+COUNT_CAP come from refresh_facets' stored counts or, failing those, from the newest
+COUNT_CAP articles, and the page says which. The limits are lowered here so that a handful
+of articles is "large"."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from test_site_data import *  # noqa: F403  (the archive_data and fresh_cache fixtures)
+from test_site_data import make_article
+
+from archive import views
+from archive.models import FacetCounts, Tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(db, gazetteer):
+    """Six public 防汛 articles, one a day: the oldest says 防汛 most often; four are in
+    莘县 (Shandong), two in 济南; the two oldest carry a tag."""
+    tag = Tag.objects.create(name="防汛抗旱")
+    made = []
+    for i in range(6):
+        text = "防汛 " * (6 - i) + f"第{i}篇消息，部署工作。"
+        regions = ["371522"] if i < 4 else ["370100"]
+        made.append(
+            make_article(
+                f"防汛工作第{i}报",
+                text,
+                published=datetime.date(2026, 6, 1) + datetime.timedelta(days=i),
+                regions=regions,
+                tags=[tag] if i < 2 else [],
+            )
+        )
+    return made, tag
+
+
+def results(client, **params):
+    data = client.get("/", {"format": "json", **params}).json()
+    return data, [r["title"] for r in data["results"]]
+
+
+def test_ranked_search_orders_only_its_newest_matches(client, many, monkeypatch):
+    monkeypatch.setattr(views, "RANK_WINDOW", 3)
+    data, titles = results(client, q="防汛")
+    assert data["sort"] == "rank"
+    # The three newest (days 3, 4, 5), most 防汛 first: 3 beats 4 beats 5.
+    assert titles == ["防汛工作第3报", "防汛工作第4报", "防汛工作第5报"]
+    page = client.get("/", {"q": "防汛"}).content.decode()
+    assert "按相关度排列的是最新的 3 条结果" in page
+    assert "sort=new" in page
+
+
+def test_small_searches_rank_every_match(client, many):
+    data, titles = results(client, q="防汛")
+    assert titles[0] == "防汛工作第0报"  # the one that says it six times, though oldest
+    assert len(titles) == 6
+    assert "按相关度排列的是最新的" not in client.get("/", {"q": "防汛"}).content.decode()
+
+
+def test_sort_new_pages_through_every_match_with_a_cursor(client, many, monkeypatch):
+    monkeypatch.setattr(views, "RANK_WINDOW", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    data, first = results(client, q="防汛", sort="new")
+    assert data["sort"] == "new"
+    assert first == [f"防汛工作第{i}报" for i in (5, 4, 3, 2)]
+    assert "after=" in data["next"]
+    rest = [r["title"] for r in client.get(data["next"]).json()["results"]]
+    assert rest == ["防汛工作第1报", "防汛工作第0报"]
+
+
+def test_bad_sort_is_a_400(client, many):
+    assert client.get("/", {"q": "防汛", "sort": "random"}).status_code == 400
+
+
+def test_small_sets_count_facets_exactly(client, many):
+    data, _titles = results(client)
+    assert data["facet_basis"] == {"kind": "exact", "articles": 6}
+    regions = {i["name"]: i["count"] for i in data["facets"][0]["items"]}
+    assert regions == {"山东省": 6}
+
+
+def facet(data, param):
+    found = next(f for f in data["facets"] if f["param"] == param)
+    return {item["name"]: item["count"] for item in found["items"]}
+
+
+def test_large_sets_without_stored_counts_count_their_newest(client, many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    data, _titles = results(client)
+    assert data["count"] == 3 and data["count_exact"] is False
+    assert data["facet_basis"] == {"kind": "newest", "articles": 3}
+    # Days 3, 4, 5: one in 莘县, two in 济南; the tag is on days 0 and 1 only.
+    region = {"region": "370000"}
+    assert facet(results(client, **region)[0], "region") == {"聊城市": 1, "济南市": 2}
+    assert facet(data, "tag") == {}
+    assert "计数来自最新的 3 篇" in client.get("/").content.decode()
+
+
+def test_stored_counts_are_exact_and_dated(client, many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    row = views.store_facet_counts({})
+    assert row.total == 6 and row.params == {}
+    data, _titles = results(client)
+    assert data["facet_basis"]["kind"] == "stored"
+    assert data["facet_basis"]["articles"] == 6
+    assert data["facet_basis"]["as_of"] == row.computed_at.isoformat(timespec="minutes")
+    assert facet(data, "region") == {"山东省": 6}
+    assert facet(data, "tag") == {"防汛抗旱": 2}
+    assert "计数统计于" in client.get("/").content.decode()
+
+
+def test_region_page_and_region_filter_share_stored_counts(client, many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    views.store_facet_counts({"region": "370000"})
+    by_filter = results(client, region="370000")[0]
+    page = client.get("/region/370000/", {"format": "json"}).json()
+    assert by_filter["facet_basis"]["kind"] == page["facet_basis"]["kind"] == "stored"
+    assert facet(by_filter, "region") == {"聊城市": 4, "济南市": 2}
+    children = {c["name"]: c["count"] for c in page["region"]["children"]}
+    assert children["聊城市"] == 4 and children["济南市"] == 2
+
+
+def test_refresh_facets_stores_every_large_filter(many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    out = io.StringIO()
+    call_command("refresh_facets", stdout=out)
+    stored = {tuple(sorted(r.params.items())): r.total for r in FacetCounts.objects.all()}
+    # The archive (6), Shandong (6), 聊城市 (4) and 莘县 (4): each more than 3. 济南 (2) and
+    # the tag (2) are small enough to count as they are asked for.
+    assert stored == {
+        (): 6,
+        (("region", "370000"),): 6,
+        (("region", "371500"),): 4,
+        (("region", "371522"),): 4,
+    }
+    assert "stored facet counts for 4 filters" in out.getvalue()
+    # Run again: the same rows, refreshed, no duplicates.
+    call_command("refresh_facets", stdout=io.StringIO())
+    assert FacetCounts.objects.count() == 4
+
+
+def test_refresh_facets_root_only(many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    call_command("refresh_facets", "--root-only", stdout=io.StringIO())
+    assert [r.params for r in FacetCounts.objects.all()] == [{}]
+
+
+def test_import_refreshes_the_archive_counts_when_large(gazetteer, monkeypatch, tmp_path):
+    from archive.models import Article
+
+    monkeypatch.setattr(views, "COUNT_CAP", 2)
+    err = io.StringIO()
+    call_command(
+        "import_raw", "fixtures/raw/000_827381c3485d2fd9.txt", stdout=io.StringIO(), stderr=err
+    )
+    public = Article.objects.public().count()
+    assert public > 2
+    row = FacetCounts.objects.get()
+    assert row.params == {} and row.total == public
+    assert "facet counts of the whole archive refreshed" in err.getvalue()
+
+
+def test_small_imports_store_nothing(gazetteer, db):
+    call_command(
+        "import_raw",
+        "fixtures/raw/000_827381c3485d2fd9.txt",
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    assert not FacetCounts.objects.exists()
