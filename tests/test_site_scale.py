@@ -173,3 +173,21 @@ def test_small_imports_store_nothing(gazetteer, db):
         stderr=io.StringIO(),
     )
     assert not FacetCounts.objects.exists()
+
+
+def test_admin_lists_stored_counts_and_curators_recount_them(admin_client, many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    row = views.store_facet_counts({"region": "370000"})
+    old = row.computed_at
+    listing = admin_client.get("/admin/archive/facetcounts/")
+    assert listing.status_code == 200 and "370000" in listing.content.decode()
+    assert admin_client.get(f"/admin/archive/facetcounts/{row.pk}/change/").status_code == 200
+    many[0][0].delete()  # the stored total is now one too many …
+    response = admin_client.post(
+        "/admin/archive/facetcounts/",
+        {"action": "recount", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert "已重新统计 1 项" in response.content.decode()
+    row.refresh_from_db()
+    assert row.total == 5 and row.computed_at >= old  # … until recounted
