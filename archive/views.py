@@ -358,7 +358,7 @@ class Listing:
             qs = search.apply(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
-        self._count = None
+        self._ids = None
         self._facets = None
         self.facet_basis = None
 
@@ -447,11 +447,18 @@ class Listing:
         return rows, nxt
 
     def count(self):
-        """Matching articles, counted up to COUNT_CAP + 1: (count, whether exact)."""
-        if self._count is None:
-            n = self.queryset.order_by()[: COUNT_CAP + 1].count()
-            self._count = (min(n, COUNT_CAP), n <= COUNT_CAP)
-        return self._count
+        """Matching articles, counted up to COUNT_CAP: (count, whether exact)."""
+        ids = self.match_ids()
+        return min(len(ids), COUNT_CAP), len(ids) <= COUNT_CAP
+
+    def match_ids(self):
+        """Ids of up to COUNT_CAP + 1 matching articles, in no order: fetched once, they
+        give the count and, for a set that small, the facets (each facet query then reads
+        the link tables by id instead of repeating the search)."""
+        if self._ids is None:
+            qs = self.queryset.order_by().values_list("pk", flat=True)
+            self._ids = list(qs[: COUNT_CAP + 1])
+        return self._ids
 
     # facets
 
@@ -486,7 +493,7 @@ class Listing:
             return cached
         n, exact = self.count()
         if exact:
-            result = (self.facet_counts(self.queryset), {"kind": "exact", "articles": n})
+            result = (self.facet_counts(self.match_ids()), {"kind": "exact", "articles": n})
         else:
             stored = FacetCounts.objects.filter(key=stored_key(self.filters())).first()
             if stored is not None:
@@ -497,15 +504,16 @@ class Listing:
                 }
                 result = (stored.counts, basis)
             else:
-                sample = Article.objects.filter(pk__in=self.newest(COUNT_CAP))
+                sample = list(self.newest(COUNT_CAP).values_list("pk", flat=True))
                 result = (self.facet_counts(sample), {"kind": "newest", "articles": COUNT_CAP})
         if key:
             cache.set(key, result, seconds)
         return result
 
-    def facet_counts(self, articles):
-        """Counts per region, source, tag, official and year over ``articles``."""
-        ids = articles.order_by().values("pk")
+    def facet_counts(self, ids):
+        """Counts per region, source, tag, official and year over the articles ``ids``
+        (a list of primary keys or a ``values("pk")`` queryset)."""
+        articles = Article.objects.filter(pk__in=ids)
         counts = {"region": self.region_counts(ids)}
         counts["source"] = list(
             articles.order_by()
@@ -667,7 +675,7 @@ def store_facet_counts(params: dict) -> FacetCounts:
     request = HttpRequest()
     request.GET = QueryDict(urlencode(params))
     listing = Listing(request)
-    counts = listing.facet_counts(listing.queryset)
+    counts = listing.facet_counts(listing.queryset.order_by().values("pk"))
     total = listing.queryset.order_by().count()
     filters = listing.filters()
     row, _created = FacetCounts.objects.update_or_create(
