@@ -9,8 +9,13 @@ Backends (chosen by ``connection.vendor``; the index itself is built by migratio
 
 - SQLite: an FTS5 external-content table ``archive_article_fts`` over ``search_text``,
   kept in sync by triggers on ``archive_article``; ranked by FTS5's bm25 ``rank``.
-- PostgreSQL: a stored generated column ``search_vector = to_tsvector('simple',
-  search_text)`` with a GIN index; ranked by ``ts_rank_cd``.
+- PostgreSQL: a narrow side table ``archive_article_search`` (article id, date, whether
+  public, ``to_tsvector('simple', search_text)``) with a GIN index, kept in sync by
+  triggers on ``archive_article``; ranked by ``ts_rank_cd``. Its rows are a few dozen
+  bytes (the vectors live out of line, in TOAST), so a bitmap scan over tens of thousands
+  of matches reads a few thousand cached pages, where the article table itself (bodies,
+  titles) would cost one cold page per match. A search with no other filter than dates is
+  answered from this table alone (``public_ids``).
 
 The user's text never reaches the engine's query syntax: each word becomes a quoted
 literal (FTS5) or goes through ``plainto_tsquery``/``phraseto_tsquery`` (PostgreSQL).
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 
 import jieba
 from django.db import connection
-from django.db.models import BooleanField, Expression, F, FloatField, Func, Value
+from django.db.models import Expression, F, FloatField, Func, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -73,6 +78,65 @@ PG_SETUP = [
 PG_TEARDOWN = [
     "DROP INDEX IF EXISTS article_search_vector_gin",
     "ALTER TABLE archive_article DROP COLUMN IF EXISTS search_vector",
+]
+
+PG_TABLE = "archive_article_search"
+PG_VECTOR = "to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))"
+PG_TABLE_SETUP = [
+    f"""CREATE TABLE IF NOT EXISTS {PG_TABLE} (
+        article_id integer PRIMARY KEY,
+        published date,
+        public boolean NOT NULL,
+        search_vector tsvector NOT NULL
+    ) WITH (toast_tuple_target = 128)""",
+    # Out of line and uncompressed: the table stays narrow, a vector is read only to rank.
+    f"ALTER TABLE {PG_TABLE} ALTER COLUMN search_vector SET STORAGE EXTERNAL",
+    f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} USING gin (search_vector)",
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'DELETE' THEN
+            DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
+        ELSIF TG_OP = 'UPDATE' AND NEW.id = OLD.id
+                AND NEW.search_text IS NOT DISTINCT FROM OLD.search_text THEN
+            UPDATE {PG_TABLE}
+                SET published = NEW.published, public = NEW.review_status = 'published'
+                WHERE article_id = NEW.id;
+        ELSE
+            IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
+                DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
+            END IF;
+            INSERT INTO {PG_TABLE} (article_id, published, public, search_vector)
+                VALUES (NEW.id, NEW.published, NEW.review_status = 'published', {PG_VECTOR})
+                ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
+                    public = EXCLUDED.public, search_vector = EXCLUDED.search_vector;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_truncate() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE {PG_TABLE};
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS archive_article_search_rows ON archive_article",
+    "CREATE TRIGGER archive_article_search_rows "
+    "AFTER INSERT OR DELETE OR UPDATE OF id, search_text, published, review_status "
+    "ON archive_article FOR EACH ROW EXECUTE FUNCTION archive_article_search_sync()",
+    "DROP TRIGGER IF EXISTS archive_article_search_truncate ON archive_article",
+    "CREATE TRIGGER archive_article_search_truncate AFTER TRUNCATE ON archive_article "
+    "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_truncate()",
+    f"""INSERT INTO {PG_TABLE} (article_id, published, public, search_vector)
+        SELECT id, published, review_status = 'published',
+               to_tsvector('simple'::regconfig, search_text)
+        FROM archive_article ON CONFLICT (article_id) DO NOTHING""",
+]
+PG_TABLE_TEARDOWN = [
+    "DROP TRIGGER IF EXISTS archive_article_search_rows ON archive_article",
+    "DROP TRIGGER IF EXISTS archive_article_search_truncate ON archive_article",
+    "DROP FUNCTION IF EXISTS archive_article_search_sync()",
+    "DROP FUNCTION IF EXISTS archive_article_search_truncate()",
+    f"DROP TABLE IF EXISTS {PG_TABLE}",
 ]
 
 
@@ -204,26 +268,59 @@ class ColumnOf(Expression):
         return f"{table}.{connection.ops.quote_name(self.column)}", []
 
 
-def apply(queryset, query: Query):
+def _tsquery(query: Query) -> tuple[str, list]:
+    """PostgreSQL tsquery SQL and its parameters: the user's words only as parameters."""
+    parts, params = [], []
+    for term in query.terms:
+        parts.append("plainto_tsquery('simple'::regconfig, %s)")
+        params.append(term)
+    for phrase in query.phrases:
+        parts.append("phraseto_tsquery('simple'::regconfig, %s)")
+        params.append(" ".join(phrase))
+    return "(" + " && ".join(parts) + ")", params
+
+
+def public_ids(query: Query, *, limit: int, newest=False, dates=None) -> list[int]:
+    """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
+    conditions ``dates``: a dict of ``date``, ``from``, ``to``), at most ``limit``, the
+    newest first if ``newest``; read from the side table alone."""
+    tsquery, params = _tsquery(query)
+    sql = f"SELECT article_id FROM {PG_TABLE} WHERE public AND search_vector @@ {tsquery}"
+    for key, op in (("date", "="), ("from", ">="), ("to", "<=")):
+        if dates and dates.get(key):
+            sql += f" AND published {op} %s"
+            params.append(dates[key])
+    if newest:
+        sql += " ORDER BY published DESC NULLS LAST, article_id DESC"
+    sql += " LIMIT %s"
+    params.append(limit)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
+
+
+def apply(queryset, query: Query, *, restrict=True):
     """Filter ``queryset`` to articles matching ``query``, annotated with ``search_rank``
-    (higher is better)."""
+    (higher is better). ``restrict=False`` only annotates: for rows known to match."""
     if not query:
         return queryset
     vendor = connection.vendor
     if vendor == "postgresql":
-        parts, params = [], []
-        for term in query.terms:
-            parts.append("plainto_tsquery('simple'::regconfig, %s)")
-            params.append(term)
-        for phrase in query.phrases:
-            parts.append("phraseto_tsquery('simple'::regconfig, %s)")
-            params.append(" ".join(phrase))
-        tsquery = RawSQL("(" + " && ".join(parts) + ")", params)
-        vector = ColumnOf("search_vector")
-        matches = Func(vector, tsquery, template="%(expressions)s", arg_joiner=" @@ ")
-        matches.output_field = BooleanField()
-        rank = Func(vector, tsquery, function="ts_rank_cd", output_field=FloatField())
-        return queryset.filter(matches).annotate(search_rank=rank)
+        tsquery, params = _tsquery(query)
+        # (SELECT ts_rank_cd(s.search_vector, <tsquery>) FROM side s WHERE s.article_id = (id))
+        rank = Func(
+            RawSQL(tsquery, params),
+            ColumnOf("id"),
+            template="(SELECT ts_rank_cd(s.search_vector, %(expressions)s))",
+            arg_joiner=f") FROM {PG_TABLE} s WHERE s.article_id = (",
+            output_field=FloatField(),
+        )
+        if restrict:
+            hits = RawSQL(
+                f"SELECT article_id FROM {PG_TABLE} WHERE search_vector @@ {tsquery}", params
+            )
+            queryset = queryset.filter(pk__in=hits)
+        return queryset.annotate(search_rank=rank)
     if vendor == "sqlite":
         ensure_sqlite_index()
         match = query.fts5()
@@ -236,8 +333,12 @@ def apply(queryset, query: Query):
             arg_joiner=" AND rowid = ",
             output_field=FloatField(),
         )
-        return queryset.filter(pk__in=hits).annotate(search_rank=rank)
+        if restrict:
+            queryset = queryset.filter(pk__in=hits)
+        return queryset.annotate(search_rank=rank)
     # Other databases: a slow but correct containment scan over search_text.
+    if not restrict:
+        return queryset.annotate(search_rank=F("confidence"))
     for term in query.terms:
         queryset = queryset.filter(search_text__contains=term)
     for phrase in query.phrases:

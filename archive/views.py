@@ -85,6 +85,7 @@ FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
 FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to")
+ENTITY_FILTERS = ("region", "source", "tag", "official")
 CSV_DANGER = ("=", "+", "-", "@", "\t", "\r")
 CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}|~)\.(\d{1,19})$")
 
@@ -358,6 +359,14 @@ class Listing:
             qs = search.apply(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
+        # A search filtered by nothing but dates is answered from PostgreSQL's narrow
+        # search table alone (see archive/search.py).
+        self.search_only = (
+            bool(self.query)
+            and connection.vendor == "postgresql"
+            and not any(p[name] or name in self.fixed for name in ENTITY_FILTERS)
+        )
+        self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
         self._facets = None
         self.facet_basis = None
@@ -370,14 +379,17 @@ class Listing:
         return bool(self.query) and self.params["sort"] != "new"
 
     def newest(self, limit):
-        """Primary keys of the newest ``limit`` matching articles, as a subquery."""
-        return self.queryset.order_by(*newest_first()).values("pk")[:limit]
+        """Primary keys of the newest ``limit`` matching articles."""
+        if self.search_only:
+            return search.public_ids(self.query, limit=limit, newest=True, dates=self.dates)
+        return list(self.queryset.order_by(*newest_first()).values_list("pk", flat=True)[:limit])
 
     def ordered(self):
         qs = self.queryset
         if self.ranked:
             # Ranking every match of a common word reads them all; rank the newest ones.
-            qs = qs.filter(pk__in=self.newest(RANK_WINDOW))
+            window = Article.objects.filter(pk__in=self.newest(RANK_WINDOW))
+            qs = search.apply(window, self.query, restrict=False)
         qs = qs.select_related("source").defer("search_text", "repairs", "curated_fields")
         if self.ranked:
             return qs.order_by(F("search_rank").desc(), *newest_first())
@@ -455,7 +467,9 @@ class Listing:
         """Ids of up to COUNT_CAP + 1 matching articles, in no order: fetched once, they
         give the count and, for a set that small, the facets (each facet query then reads
         the link tables by id instead of repeating the search)."""
-        if self._ids is None:
+        if self._ids is None and self.search_only:
+            self._ids = search.public_ids(self.query, limit=COUNT_CAP + 1, dates=self.dates)
+        elif self._ids is None:
             qs = self.queryset.order_by().values_list("pk", flat=True)
             self._ids = list(qs[: COUNT_CAP + 1])
         return self._ids
@@ -504,7 +518,7 @@ class Listing:
                 }
                 result = (stored.counts, basis)
             else:
-                sample = list(self.newest(COUNT_CAP).values_list("pk", flat=True))
+                sample = self.newest(COUNT_CAP)
                 result = (self.facet_counts(sample), {"kind": "newest", "articles": COUNT_CAP})
         if key:
             cache.set(key, result, seconds)

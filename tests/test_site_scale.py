@@ -191,3 +191,56 @@ def test_admin_lists_stored_counts_and_curators_recount_them(admin_client, many,
     assert "已重新统计 1 项" in response.content.decode()
     row.refresh_from_db()
     assert row.total == 5 and row.computed_at >= old  # … until recounted
+
+
+def test_search_alone_and_search_with_a_filter_agree(client, many):
+    # On PostgreSQL the first is answered from the search table alone, the second through
+    # the article table; every article here is in Shandong, so both find the same.
+    alone, titles_alone = results(client, q="防汛")
+    filtered, titles_filtered = results(client, q="防汛", region="370000")
+    assert titles_alone == titles_filtered and alone["count"] == filtered["count"] == 6
+    dated, titles_dated = results(client, q="防汛", **{"from": "2026-06-03", "to": "2026-06-04"})
+    assert sorted(titles_dated) == ["防汛工作第2报", "防汛工作第3报"]
+
+
+def test_search_follows_edits_status_and_deletion(client, many):
+    made, _tag = many
+    first = made[0]
+    first.review_status = "hidden"
+    first.save()
+    assert "防汛工作第0报" not in results(client, q="防汛")[1]
+    first.review_status = "published"
+    first.body = "抗旱保苗。"
+    first.search_text = "抗旱 保苗"
+    first.save()
+    assert "防汛工作第0报" not in results(client, q="防汛")[1]
+    assert results(client, q="保苗")[1] == ["防汛工作第0报"]
+    made[1].delete()
+    assert "防汛工作第1报" not in results(client, q="防汛")[1]
+
+
+def test_postgres_search_table_mirrors_the_articles(many):
+    from django.db import connection
+
+    from archive import search
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the side table exists on PostgreSQL only")
+    made, _tag = many
+
+    def rows():
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT article_id, published, public FROM {search.PG_TABLE}")
+            return {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+
+    assert rows() == {a.pk: (a.published, True) for a in made}
+    made[2].review_status = "hidden"
+    made[2].published = datetime.date(2020, 1, 1)
+    made[2].save()
+    assert rows()[made[2].pk] == (datetime.date(2020, 1, 1), False)
+    made[3].delete()
+    assert made[3].pk not in rows()
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's foreign keys are deferred
+        cur.execute("TRUNCATE archive_article CASCADE")
+    assert rows() == {}
