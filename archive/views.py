@@ -19,7 +19,8 @@ What a page may cost does not grow with the archive:
 - Facet counts of a set of up to ``COUNT_CAP`` articles are counted exactly. A larger set
   (the whole archive, a province, a common word) shows the exact counts ``refresh_facets``
   stored for that filter, dated, or, if none are stored, counts over its newest
-  ``COUNT_CAP`` articles; the page says which (``facet_basis``).
+  ``FACET_SAMPLE`` articles (a search's ranked window); the page says which
+  (``facet_basis``).
 - Facet counts are cached for ``DIFANG_FACET_CACHE_SECONDS`` (default 300) under a key that
   changes whenever articles or their links change.
 """
@@ -81,6 +82,7 @@ PAGE_SIZE = 20
 COUNT_CAP = 10_000
 MAX_SEARCH_PAGE = 50
 RANK_WINDOW = MAX_SEARCH_PAGE * PAGE_SIZE  # the newest matches a ranked search orders
+FACET_SAMPLE = RANK_WINDOW  # facets of a large set with no stored counts: its newest articles
 FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
@@ -368,6 +370,7 @@ class Listing:
         )
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
+        self._newest = {}
         self._facets = None
         self.facet_basis = None
 
@@ -379,10 +382,16 @@ class Listing:
         return bool(self.query) and self.params["sort"] != "new"
 
     def newest(self, limit):
-        """Primary keys of the newest ``limit`` matching articles."""
-        if self.search_only:
-            return search.public_ids(self.query, limit=limit, newest=True, dates=self.dates)
-        return list(self.queryset.order_by(*newest_first()).values_list("pk", flat=True)[:limit])
+        """Primary keys of the newest ``limit`` matching articles (fetched once per limit:
+        the ranked window and the facet sample are the same ids)."""
+        if limit not in self._newest:
+            if self.search_only:
+                ids = search.public_ids(self.query, limit=limit, newest=True, dates=self.dates)
+            else:
+                qs = self.queryset.order_by(*newest_first()).values_list("pk", flat=True)
+                ids = list(qs[:limit])
+            self._newest[limit] = ids
+        return self._newest[limit]
 
     def ordered(self):
         qs = self.queryset
@@ -518,8 +527,8 @@ class Listing:
                 }
                 result = (stored.counts, basis)
             else:
-                sample = self.newest(COUNT_CAP)
-                result = (self.facet_counts(sample), {"kind": "newest", "articles": COUNT_CAP})
+                sample = self.newest(FACET_SAMPLE)
+                result = (self.facet_counts(sample), {"kind": "newest", "articles": len(sample)})
         if key:
             cache.set(key, result, seconds)
         return result

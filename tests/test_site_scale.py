@@ -1,7 +1,7 @@
 """What keeps a page's cost flat as the archive grows: a ranked search orders only its
 newest RANK_WINDOW matches (sort=new reaches all of them), and facets of sets larger than
 COUNT_CAP come from refresh_facets' stored counts or, failing those, from the newest
-COUNT_CAP articles, and the page says which. The limits are lowered here so that a handful
+FACET_SAMPLE articles, and the page says which. The limits are lowered here so that a handful
 of articles is "large"."""
 
 import datetime
@@ -91,6 +91,7 @@ def facet(data, param):
 
 def test_large_sets_without_stored_counts_count_their_newest(client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 3)
     data, _titles = results(client)
     assert data["count"] == 3 and data["count_exact"] is False
     assert data["facet_basis"] == {"kind": "newest", "articles": 3}
