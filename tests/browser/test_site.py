@@ -23,6 +23,19 @@ def test_search_facet_article_and_region(seeded, live_server, page, screenshot):
     assert page.locator("ol.items mark").first.inner_text() == "聊城"
     screenshot("site-search")
 
+    # The other order: newest first, every match.
+    ranked = page.locator("ol.items li a.title").all_inner_texts()
+    page.click(".summary .sort a")
+    page.wait_for_url("**sort=new*")
+    assert page.locator(".summary .sort strong").inner_text() == "最新"
+    newest = page.locator("ol.items li a.title").all_inner_texts()
+    assert sorted(newest) == sorted(ranked)
+    dates = page.locator("ol.items li .meta").all_inner_texts()
+    assert dates == sorted(dates, reverse=True)
+    screenshot("site-search-newest")
+    page.go_back()
+    page.wait_for_url("**/?q=*")
+
     # Narrow with the first region facet: a chip appears, and the results shrink or stay.
     before = page.locator(".summary").inner_text()
     region_link = page.locator(".facet-region li a").first
