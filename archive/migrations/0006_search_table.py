@@ -13,6 +13,8 @@ from archive import search
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # A GIN index over a million articles builds several times faster with more memory.
+        schema_editor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for sql in search.PG_TABLE_SETUP + search.PG_TEARDOWN:
             schema_editor.execute(sql)
 
