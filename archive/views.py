@@ -16,7 +16,7 @@ What a page may cost does not grow with the archive:
   relevance, all of them reachable by page number; ``sort=new`` lists every match newest
   first with the keyset cursor. The page says when the ranked window is smaller than the
   set of matches.
-- Facet counts of a set of up to ``COUNT_CAP`` articles are counted exactly. A larger set
+- Facet counts of a set of up to ``FACET_EXACT`` articles are counted exactly. A larger set
   (the whole archive, a province, a common word) shows the exact counts ``refresh_facets``
   stored for that filter, dated, or, if none are stored, counts over its newest
   ``FACET_SAMPLE`` articles (a search's ranked window); the page says which
@@ -83,6 +83,7 @@ COUNT_CAP = 10_000
 MAX_SEARCH_PAGE = 50
 RANK_WINDOW = MAX_SEARCH_PAGE * PAGE_SIZE  # the newest matches a ranked search orders
 FACET_SAMPLE = RANK_WINDOW  # facets of a large set with no stored counts: its newest articles
+FACET_EXACT = 2_000  # sets up to this size have their facets counted as they are asked for
 FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
@@ -508,14 +509,14 @@ class Listing:
         return self._facets
 
     def facet_data(self):
-        """(counts, basis): exact for up to COUNT_CAP articles, else stored or sampled."""
+        """(counts, basis): exact for up to FACET_EXACT articles, else stored or sampled."""
         seconds = getattr(settings, "DIFANG_FACET_CACHE_SECONDS", 300)
         key = self.facet_key() if seconds else None
         cached = cache.get(key) if key else None
         if cached is not None:
             return cached
         n, exact = self.count()
-        if exact:
+        if exact and n <= FACET_EXACT:
             result = (self.facet_counts(self.match_ids()), {"kind": "exact", "articles": n})
         else:
             stored = FacetCounts.objects.filter(key=stored_key(self.filters())).first()
@@ -536,15 +537,23 @@ class Listing:
     def facet_counts(self, ids):
         """Counts per region, source, tag, official and year over the articles ``ids``
         (a list of primary keys or a ``values("pk")`` queryset)."""
-        articles = Article.objects.filter(pk__in=ids)
         counts = {"region": self.region_counts(ids)}
-        counts["source"] = list(
-            articles.order_by()
-            .filter(source__isnull=False)
-            .values_list("source_id")
+        # Sources and years in one pass over the articles.
+        by_source, by_year = defaultdict(int), defaultdict(int)
+        pairs = (
+            Article.objects.filter(pk__in=ids)
+            .order_by()
+            .annotate(year=ExtractYear("published"))
+            .values_list("source_id", "year")
             .annotate(n=Count("pk"))
-            .order_by("-n", "source_id")[:FACET_SIZE]
         )
+        for source_id, year, n in pairs:
+            if source_id is not None:
+                by_source[source_id] += n
+            if year is not None:
+                by_year[year] += n
+        counts["source"] = sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
+        counts["year"] = sorted(by_year.items(), reverse=True)[:30]
         counts["tag"] = list(
             ArticleTag.objects.filter(article__in=ids)
             .values_list("tag_id")
@@ -556,14 +565,6 @@ class Listing:
             .values_list("person_id")
             .annotate(n=Count("article_id"))
             .order_by("-n", "person_id")[:FACET_SIZE]
-        )
-        counts["year"] = list(
-            articles.order_by()
-            .filter(published__isnull=False)
-            .annotate(year=ExtractYear("published"))
-            .values_list("year")
-            .annotate(n=Count("pk"))
-            .order_by("-year")[:30]
         )
         return counts
 

@@ -1,6 +1,6 @@
 """What keeps a page's cost flat as the archive grows: a ranked search orders only its
 newest RANK_WINDOW matches (sort=new reaches all of them), and facets of sets larger than
-COUNT_CAP come from refresh_facets' stored counts or, failing those, from the newest
+FACET_EXACT come from refresh_facets' stored counts or, failing those, from the newest
 FACET_SAMPLE articles, and the page says which. The limits are lowered here so that a handful
 of articles is "large"."""
 
@@ -91,6 +91,7 @@ def facet(data, param):
 
 def test_large_sets_without_stored_counts_count_their_newest(client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     monkeypatch.setattr(views, "FACET_SAMPLE", 3)
     data, _titles = results(client)
     assert data["count"] == 3 and data["count_exact"] is False
@@ -102,8 +103,18 @@ def test_large_sets_without_stored_counts_count_their_newest(client, many, monke
     assert "计数来自最新的 3 篇" in client.get("/").content.decode()
 
 
+def test_a_counted_set_larger_than_facet_exact_samples_its_facets(client, many, monkeypatch):
+    monkeypatch.setattr(views, "FACET_EXACT", 4)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    data, _titles = results(client)
+    assert data["count"] == 6 and data["count_exact"] is True
+    assert data["facet_basis"] == {"kind": "newest", "articles": 2}
+    assert facet(data, "region") == {"山东省": 2}
+
+
 def test_stored_counts_are_exact_and_dated(client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     row = views.store_facet_counts({})
     assert row.total == 6 and row.params == {}
     data, _titles = results(client)
@@ -117,6 +128,7 @@ def test_stored_counts_are_exact_and_dated(client, many, monkeypatch):
 
 def test_region_page_and_region_filter_share_stored_counts(client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     views.store_facet_counts({"region": "370000"})
     by_filter = results(client, region="370000")[0]
     page = client.get("/region/370000/", {"format": "json"}).json()
@@ -128,6 +140,7 @@ def test_region_page_and_region_filter_share_stored_counts(client, many, monkeyp
 
 def test_refresh_facets_stores_every_large_filter(many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     out = io.StringIO()
     call_command("refresh_facets", stdout=out)
     stored = {tuple(sorted(r.params.items())): r.total for r in FacetCounts.objects.all()}
@@ -147,6 +160,7 @@ def test_refresh_facets_stores_every_large_filter(many, monkeypatch):
 
 def test_refresh_facets_root_only(many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     call_command("refresh_facets", "--root-only", stdout=io.StringIO())
     assert [r.params for r in FacetCounts.objects.all()] == [{}]
 
@@ -155,6 +169,7 @@ def test_import_refreshes_the_archive_counts_when_large(gazetteer, monkeypatch, 
     from archive.models import Article
 
     monkeypatch.setattr(views, "COUNT_CAP", 2)
+    monkeypatch.setattr(views, "FACET_EXACT", 2)
     err = io.StringIO()
     call_command(
         "import_raw", "fixtures/raw/000_827381c3485d2fd9.txt", stdout=io.StringIO(), stderr=err
@@ -178,6 +193,7 @@ def test_small_imports_store_nothing(gazetteer, db):
 
 def test_admin_lists_stored_counts_and_curators_recount_them(admin_client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "FACET_EXACT", 3)
     row = views.store_facet_counts({"region": "370000"})
     old = row.computed_at
     listing = admin_client.get("/admin/archive/facetcounts/")

@@ -162,7 +162,8 @@ class Command(BaseCommand):
         from archive import views
         from archive.models import Article
 
-        if Article.objects.public().order_by()[: views.COUNT_CAP + 1].count() > views.COUNT_CAP:
+        limit = views.FACET_EXACT
+        if Article.objects.public().order_by()[: limit + 1].count() > limit:
             started = time.monotonic()
             views.store_facet_counts({})
             seconds = time.monotonic() - started

@@ -1,7 +1,7 @@
 """manage.py refresh_facets [--root-only]
 
 Counts the facets of every large filter exactly and stores them (``FacetCounts``): the whole
-archive, then each region with more than ``COUNT_CAP`` public articles, level by level
+archive, then each region with more than ``FACET_EXACT`` public articles, level by level
 (provinces, prefectures, counties), and each of the largest sources, tags and officials with
 that many. Pages of small sets count their facets themselves; a large set shows these
 counts, dated. ``import_raw`` refreshes the whole archive's counts after an import; run this
@@ -34,13 +34,13 @@ class Command(BaseCommand):
             root = stored[0]
             for param in ("source", "tag", "official"):
                 for pk, n in root.counts[param]:
-                    if n > views.COUNT_CAP:
+                    if n > views.FACET_EXACT:
                         stored.append(self._store({param: str(pk)}))
             # Regions level by level: a region's stored counts list its children's sizes.
             level = [root]
             while level:
                 large = [
-                    pk for row in level for pk, n in row.counts["region"] if n > views.COUNT_CAP
+                    pk for row in level for pk, n in row.counts["region"] if n > views.FACET_EXACT
                 ]
                 regions = Region.objects.in_bulk(large)
                 level = [
