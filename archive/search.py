@@ -307,51 +307,56 @@ def public_ids(query: Query, *, limit: int, newest=False, dates=None) -> list[in
         return [row[0] for row in cur.fetchall()]
 
 
-def apply(queryset, query: Query, *, restrict=True):
-    """Filter ``queryset`` to articles matching ``query``, annotated with ``search_rank``
-    (higher is better). ``restrict=False`` only annotates: for rows known to match."""
+def restrict(queryset, query: Query):
+    """Filter ``queryset`` to articles matching ``query``."""
+    if not query:
+        return queryset
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        tsquery, params = _tsquery(query)
+        hits = RawSQL(f"SELECT article_id FROM {PG_TABLE} WHERE search_vector @@ {tsquery}", params)
+        return queryset.filter(pk__in=hits)
+    if vendor == "sqlite":
+        ensure_sqlite_index()
+        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [query.fts5()])
+        return queryset.filter(pk__in=hits)
+    # Other databases: a slow but correct containment scan over search_text.
+    for term in query.terms:
+        queryset = queryset.filter(search_text__contains=term)
+    for phrase in query.phrases:
+        queryset = queryset.filter(search_text__contains=" ".join(phrase))
+    return queryset
+
+
+def rank(queryset, query: Query):
+    """Annotate ``queryset`` (articles known to match ``query``) with ``search_rank``,
+    higher is better; computed per row, so meant for a bounded set of rows."""
     if not query:
         return queryset
     vendor = connection.vendor
     if vendor == "postgresql":
         tsquery, params = _tsquery(query)
         # (SELECT ts_rank_cd(s.search_vector, <tsquery>) FROM side s WHERE s.article_id = (id))
-        rank = Func(
+        score = Func(
             RawSQL(tsquery, params),
             ColumnOf("id"),
             template="(SELECT ts_rank_cd(s.search_vector, %(expressions)s))",
             arg_joiner=f") FROM {PG_TABLE} s WHERE s.article_id = (",
             output_field=FloatField(),
         )
-        if restrict:
-            hits = RawSQL(
-                f"SELECT article_id FROM {PG_TABLE} WHERE search_vector @@ {tsquery}", params
-            )
-            queryset = queryset.filter(pk__in=hits)
-        return queryset.annotate(search_rank=rank)
-    if vendor == "sqlite":
+    elif vendor == "sqlite":
         ensure_sqlite_index()
-        match = query.fts5()
-        hits = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
         # bm25 (FTS5's rank) is negative, better matches more so.
-        rank = Func(
-            Value(match),
+        score = Func(
+            Value(query.fts5()),
             ColumnOf("id"),
             template=f"(SELECT -rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %(expressions)s)",
             arg_joiner=" AND rowid = ",
             output_field=FloatField(),
         )
-        if restrict:
-            queryset = queryset.filter(pk__in=hits)
-        return queryset.annotate(search_rank=rank)
-    # Other databases: a slow but correct containment scan over search_text.
-    if not restrict:
-        return queryset.annotate(search_rank=F("confidence"))
-    for term in query.terms:
-        queryset = queryset.filter(search_text__contains=term)
-    for phrase in query.phrases:
-        queryset = queryset.filter(search_text__contains=" ".join(phrase))
-    return queryset.annotate(search_rank=F("confidence"))
+    else:
+        score = F("confidence")
+    return queryset.annotate(search_rank=score)
 
 
 # --- highlighting -----------------------------------------------------------------------

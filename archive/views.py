@@ -359,7 +359,7 @@ class Listing:
             qs = qs.filter(published__lte=p["to"])
             self.active["to"] = ("≤ " + p["to"].isoformat(), None)
         if self.query:
-            qs = search.apply(qs, self.query)
+            qs = search.restrict(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
         # A search filtered by nothing but dates is answered from PostgreSQL's narrow
@@ -399,7 +399,7 @@ class Listing:
         if self.ranked:
             # Ranking every match of a common word reads them all; rank the newest ones.
             window = Article.objects.filter(pk__in=self.newest(RANK_WINDOW))
-            qs = search.apply(window, self.query, restrict=False)
+            qs = search.rank(window, self.query)
         qs = qs.select_related("source").defer("search_text", "repairs", "curated_fields")
         if self.ranked:
             return qs.order_by(F("search_rank").desc(), *newest_first())
