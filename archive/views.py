@@ -41,6 +41,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.http import (
     Http404,
@@ -84,6 +85,10 @@ MAX_SEARCH_PAGE = 50
 RANK_WINDOW = MAX_SEARCH_PAGE * PAGE_SIZE  # the newest matches a ranked search orders
 FACET_SAMPLE = RANK_WINDOW  # facets of a large set with no stored counts: its newest articles
 FACET_EXACT = 2_000  # sets up to this size have their facets counted as they are asked for
+# PostgreSQL: a set the planner puts above this many articles is not counted (counting
+# reads every match) but shown as "about N" from the statistics, unless a page already
+# fetched shows all of it.
+ESTIMATE_ABOVE = FACET_EXACT
 FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
@@ -315,6 +320,14 @@ def newest_first():
     return [F("published").desc(nulls_last=True), F("pk").desc()]
 
 
+def id_set(ids):
+    """Primary keys for an ``__in`` filter: on PostgreSQL a list goes as one array
+    parameter (binding and planning a thousand placeholders costs more than the lookups)."""
+    if isinstance(ids, list) and connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::integer[])", [ids])
+    return ids
+
+
 class Listing:
     """Public articles filtered by the request's parameters (plus fixed ones a page sets)."""
 
@@ -371,6 +384,10 @@ class Listing:
         )
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
+        self._count = None
+        self._known_total = None
+        self._estimate = None
+        self.count_basis = None  # "exact", "capped" (more than the count) or "estimate"
         self._newest = {}
         self._facets = None
         self.facet_basis = None
@@ -387,7 +404,9 @@ class Listing:
         the ranked window and the facet sample are the same ids)."""
         if limit not in self._newest:
             if self.search_only:
-                ids = search.public_ids(self.query, limit=limit, newest=True, dates=self.dates)
+                ids = search.public_ids(
+                    self.query, limit=limit, newest=True, dates=self.dates, expected=self.estimate()
+                )
             else:
                 qs = self.queryset.order_by(*newest_first()).values_list("pk", flat=True)
                 ids = list(qs[:limit])
@@ -398,7 +417,7 @@ class Listing:
         qs = self.queryset
         if self.ranked:
             # Ranking every match of a common word reads them all; rank the newest ones.
-            window = Article.objects.filter(pk__in=self.newest(RANK_WINDOW))
+            window = Article.objects.filter(pk__in=id_set(self.newest(RANK_WINDOW)))
             qs = search.rank(window, self.query)
         qs = qs.select_related("source").defer("search_text", "repairs", "curated_fields")
         if self.ranked:
@@ -456,6 +475,8 @@ class Listing:
                     )
             rows = list(qs[: PAGE_SIZE + 1])
             more = len(rows) > PAGE_SIZE
+            if not more and not p["after"]:
+                self._known_total = len(rows)  # the first page is all there is
             rows = rows[:PAGE_SIZE]
             nxt = None
             if more:
@@ -469,9 +490,46 @@ class Listing:
         return rows, nxt
 
     def count(self):
-        """Matching articles, counted up to COUNT_CAP: (count, whether exact)."""
+        """Matching articles: (count, whether exact). Counted up to COUNT_CAP (beyond it
+        the count is COUNT_CAP, not exact); on PostgreSQL a set estimated above
+        ESTIMATE_ABOVE is not counted but estimated. ``count_basis`` says which."""
+        if self._count is None:
+            self._count = self._counted()
+        return self._count
+
+    def _counted(self):
+        known = self.known_total()
+        if known is not None:
+            self.count_basis = "exact"
+            return known, True
+        if connection.vendor == "postgresql":
+            guess = self.estimate()
+            if guess > ESTIMATE_ABOVE:
+                self.count_basis = "estimate"
+                return round_estimate(guess), False
         ids = self.match_ids()
+        self.count_basis = "exact" if len(ids) <= COUNT_CAP else "capped"
         return min(len(ids), COUNT_CAP), len(ids) <= COUNT_CAP
+
+    def known_total(self):
+        """The exact count when a fetch already holds every match (a first page with no
+        next one, a newest-N window with fewer than N), else None."""
+        if self._ids is not None and len(self._ids) <= COUNT_CAP:
+            return len(self._ids)
+        for limit, ids in self._newest.items():
+            if len(ids) < limit:
+                return len(ids)
+        return self._known_total
+
+    def estimate(self) -> int:
+        """PostgreSQL's estimate of the matching articles (statistics only, no scan)."""
+        if self._estimate is None:
+            if self.search_only:
+                self._estimate = search.estimate(self.query, self.dates)
+            else:
+                sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
+                self._estimate = search.plan_rows(sql, list(params))
+        return self._estimate
 
     def match_ids(self):
         """Ids of up to COUNT_CAP + 1 matching articles, in no order: fetched once, they
@@ -518,6 +576,12 @@ class Listing:
         n, exact = self.count()
         if exact and n <= FACET_EXACT:
             result = (self.facet_counts(self.match_ids()), {"kind": "exact", "articles": n})
+        elif self.count_basis == "estimate" and len(self.newest(FACET_SAMPLE)) < FACET_SAMPLE:
+            # Estimated large, but the newest FACET_SAMPLE are all of it: count exactly.
+            sample = self.newest(FACET_SAMPLE)
+            self._count = (len(sample), True)
+            self.count_basis = "exact"
+            result = (self.facet_counts(sample), {"kind": "exact", "articles": len(sample)})
         else:
             stored = FacetCounts.objects.filter(key=stored_key(self.filters())).first()
             if stored is not None:
@@ -541,7 +605,7 @@ class Listing:
         # Sources and years in one pass over the articles.
         by_source, by_year = defaultdict(int), defaultdict(int)
         pairs = (
-            Article.objects.filter(pk__in=ids)
+            Article.objects.filter(pk__in=id_set(ids))
             .order_by()
             .annotate(year=ExtractYear("published"))
             .values_list("source_id", "year")
@@ -555,13 +619,13 @@ class Listing:
         counts["source"] = sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]
         counts["year"] = sorted(by_year.items(), reverse=True)[:30]
         counts["tag"] = list(
-            ArticleTag.objects.filter(article__in=ids)
+            ArticleTag.objects.filter(article__in=id_set(ids))
             .values_list("tag_id")
             .annotate(n=Count("article_id"))
             .order_by("-n", "tag_id")[:FACET_SIZE]
         )
         counts["official"] = list(
-            Mention.objects.filter(article__in=ids)
+            Mention.objects.filter(article__in=id_set(ids))
             .values_list("person_id")
             .annotate(n=Count("article_id"))
             .order_by("-n", "person_id")[:FACET_SIZE]
@@ -575,7 +639,7 @@ class Listing:
             children = list(Region.objects.filter(parent__isnull=True, code__isnull=False))
         else:
             children = list(parent.children.all())
-        links = ArticleRegion.objects.filter(article__in=ids)
+        links = ArticleRegion.objects.filter(article__in=id_set(ids))
         if parent is not None:
             links = links.filter(region_id__in=subtree_ids(parent))
         result = {}
@@ -687,6 +751,12 @@ class Listing:
         ]
 
 
+def round_estimate(n: int) -> int:
+    """An estimate to two significant digits (61,066 → 61,000): no false precision."""
+    digits = max(len(str(n)) - 2, 0)
+    return round(n, -digits)
+
+
 def stored_key(filters: dict) -> str:
     """The key of a filter's stored counts (``FacetCounts.key``)."""
     raw = json.dumps(sorted(filters.items()), ensure_ascii=False)
@@ -756,6 +826,7 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
     if fmt == "atom":
         return atom_response(request, listing, feed_title or _("地方档案"))
     rows, nxt = listing.page()
+    facets = listing.facets()  # before the count: it may learn the exact size
     count, exact = listing.count()
     query = listing.query if listing.query else None
     if fmt == "json":
@@ -765,8 +836,9 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
             "results": [summary(a, request, query) for a in rows],
             "count": count,
             "count_exact": exact,
+            "count_basis": listing.count_basis,
             "next": request.build_absolute_uri(nxt) if nxt else None,
-            "facets": listing.facets(),
+            "facets": facets,
             "facet_basis": listing.facet_basis,
             "sort": ("rank" if listing.ranked else "new") if listing.query else None,
             "filters": {c["param"]: c["value"] for c in listing.chips()},
@@ -778,9 +850,10 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
         rows=[row_view(a, query) for a in rows],
         count=count,
         count_exact=exact,
+        count_basis=listing.count_basis,
         next_url=nxt,
         previous_url=listing.previous,
-        facets=listing.facets(),
+        facets=facets,
         facet_basis=listing.facet_basis,
         sort_links=listing.sort_links(),
         rank_window=RANK_WINDOW,

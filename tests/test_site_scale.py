@@ -89,12 +89,21 @@ def facet(data, param):
     return {item["name"]: item["count"] for item in found["items"]}
 
 
+def test_a_first_page_that_holds_every_match_is_its_exact_count(client, many, monkeypatch):
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    data, titles = results(client)
+    assert len(titles) == 6 and data["next"] is None
+    assert data["count"] == 6 and data["count_exact"] is True and data["count_basis"] == "exact"
+
+
 def test_large_sets_without_stored_counts_count_their_newest(client, many, monkeypatch):
     monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
     monkeypatch.setattr(views, "FACET_EXACT", 3)
     monkeypatch.setattr(views, "FACET_SAMPLE", 3)
     data, _titles = results(client)
     assert data["count"] == 3 and data["count_exact"] is False
+    assert data["count_basis"] == "capped"
     assert data["facet_basis"] == {"kind": "newest", "articles": 3}
     # Days 3, 4, 5: one in 莘县, two in 济南; the tag is on days 0 and 1 only.
     region = {"region": "370000"}
@@ -261,3 +270,83 @@ def test_postgres_search_table_mirrors_the_articles(many):
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # Django's foreign keys are deferred
         cur.execute("TRUNCATE archive_article CASCADE")
     assert rows() == {}
+
+
+def analyze():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner estimates and the side table's index exist on PostgreSQL only")
+
+
+def test_postgres_shows_a_large_set_as_an_estimate(client, many, monkeypatch):
+    postgres_only()
+    analyze()
+    monkeypatch.setattr(views, "ESTIMATE_ABOVE", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "FACET_EXACT", 2)
+    monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    for params in ({"q": "防汛", "sort": "new"}, {"region": "370000"}):
+        data, titles = results(client, **params)
+        assert len(titles) == 2
+        assert data["count_basis"] == "estimate" and data["count_exact"] is False
+        assert 1 <= data["count"] <= 100  # the statistics of six rows: about six
+        page = client.get("/", params).content.decode()
+        assert f"约 {data['count']} 篇" in page
+
+
+def test_postgres_estimate_gives_way_to_a_fetch_that_holds_every_match(client, many, monkeypatch):
+    postgres_only()
+    analyze()
+    monkeypatch.setattr(views, "ESTIMATE_ABOVE", 2)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "FACET_EXACT", 2)
+    # The ranked window (the newest 1,000) holds all six: counted, not estimated.
+    data, _titles = results(client, q="防汛")
+    assert (data["count"], data["count_exact"], data["count_basis"]) == (6, True, "exact")
+    # Browsing: the facet sample (the newest 1,000) holds all six.
+    data, _titles = results(client, region="370000")
+    assert (data["count"], data["count_exact"]) == (6, True)
+    assert data["facet_basis"] == {"kind": "exact", "articles": 6}
+
+
+def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db):
+    """The newest-first window tries date cutoffs from the histogram and the estimate;
+    a wrong estimate costs time, never a wrong answer."""
+    postgres_only()
+    from archive import search
+
+    start = datetime.date(2025, 1, 1)
+    for i in range(60):
+        word = "防汛" if i % 3 == 0 else "植树"
+        make_article(
+            f"第{i}期",
+            f"{word}工作简报第{i}期。",
+            published=start + datetime.timedelta(days=i),
+        )
+    make_article("无日期", "防汛工作简报。")  # an undated match sorts last
+    analyze()
+    query = search.parse("防汛")
+    expected_titles = [f"第{i}期" for i in range(57, -1, -3)]
+    from archive.models import Article
+
+    def titles(ids):
+        by_id = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title"))
+        return [by_id[i] for i in ids]
+
+    for limit in (1, 5, 20, 21):
+        for guess in (0, 1, 21, 1_000, 10**7):
+            ids = search.public_ids(query, limit=limit, newest=True, expected=guess)
+            want = (expected_titles + ["无日期"])[:limit]
+            assert titles(ids) == want, (limit, guess)
+    since = {"from": start + datetime.timedelta(days=30)}
+    ids = search.public_ids(query, limit=5, newest=True, dates=since, expected=10**7)
+    assert titles(ids) == expected_titles[:5]
+    assert search.estimate(query) > 0
