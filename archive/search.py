@@ -353,12 +353,20 @@ def _date_quantiles() -> list[datetime.date]:
     return [datetime.date.fromisoformat(d) for d in row[0].strip("{}").split(",") if d]
 
 
+CUTOFF_ABOVE = 10
+
+
 def _newest_cutoffs(limit: int, expected: int):
     """Dates from which on, by the histogram, the newest rows hold about 1.5 × ``limit``
     matches of a query expected to match ``expected`` rows, then four times as many rows,
     and so on, while that is less than half the table."""
+    # The index collects every row of a date range before it intersects them with the
+    # word's: a range is worth it only for a word with many more matches than ``limit``
+    # (for fewer, fetching all of them is cheaper).
+    if expected < CUTOFF_ABOVE * limit:
+        return
     bounds = _date_quantiles()
-    if len(bounds) < 2 or expected <= 0:
+    if len(bounds) < 2:
         return
     share = 1.5 * limit / expected
     while share < 0.5:
@@ -402,6 +410,20 @@ def public_ids(
             if len(ids) >= limit:
                 return ids
     return _fetch_ids(sql.format(cutoff=""), [*params, limit])
+
+
+def rank_order(query: Query, ids: list[int]) -> list[int]:
+    """PostgreSQL only: ``ids`` (public matches of ``query``) by relevance, then newest,
+    read from the side table alone."""
+    if not ids:
+        return []
+    tsquery, params = _tsquery(query)
+    return _fetch_ids(
+        f"SELECT article_id FROM {PG_TABLE} WHERE article_id = ANY(%s) "
+        f"ORDER BY ts_rank_cd(search_vector, {tsquery}) DESC, "
+        "published DESC NULLS LAST, article_id DESC",
+        [ids, *params],
+    )
 
 
 def restrict(queryset, query: Query):

@@ -453,7 +453,15 @@ class Listing:
         if self.ranked:
             number = p["page"] or 1
             start = (number - 1) * PAGE_SIZE
-            rows = list(qs[start : start + PAGE_SIZE + 1])
+            if connection.vendor == "postgresql":
+                # Ranked in the side table alone: no article row is read but the page's.
+                ranked = search.rank_order(self.query, self.newest(RANK_WINDOW))
+                ids = ranked[start : start + PAGE_SIZE + 1]
+                found = Article.objects.filter(pk__in=ids).select_related("source")
+                by_id = found.defer("search_text", "repairs", "curated_fields").in_bulk()
+                rows = [by_id[pk] for pk in ids if pk in by_id]
+            else:
+                rows = list(qs[start : start + PAGE_SIZE + 1])
             more = len(rows) > PAGE_SIZE and number < MAX_SEARCH_PAGE
             rows = rows[:PAGE_SIZE]
             self.page_number = number
@@ -562,7 +570,11 @@ class Listing:
 
     def facets(self):
         if self._facets is None:
+            self.count()  # sets count_basis, which a facet count that saw every match corrects
             counts, self.facet_basis = self.facet_data()
+            if self.facet_basis["kind"] == "exact" and self.count_basis == "estimate":
+                self._count = (self.facet_basis["articles"], True)  # facets saw all of it
+                self.count_basis = "exact"
             self._facets = self.facet_links(counts)
         return self._facets
 
@@ -576,12 +588,6 @@ class Listing:
         n, exact = self.count()
         if exact and n <= FACET_EXACT:
             result = (self.facet_counts(self.match_ids()), {"kind": "exact", "articles": n})
-        elif self.count_basis == "estimate" and len(self.newest(FACET_SAMPLE)) < FACET_SAMPLE:
-            # Estimated large, but the newest FACET_SAMPLE are all of it: count exactly.
-            sample = self.newest(FACET_SAMPLE)
-            self._count = (len(sample), True)
-            self.count_basis = "exact"
-            result = (self.facet_counts(sample), {"kind": "exact", "articles": len(sample)})
         else:
             stored = FacetCounts.objects.filter(key=stored_key(self.filters())).first()
             if stored is not None:
@@ -593,7 +599,9 @@ class Listing:
                 result = (stored.counts, basis)
             else:
                 sample = self.newest(FACET_SAMPLE)
-                result = (self.facet_counts(sample), {"kind": "newest", "articles": len(sample)})
+                # An estimated set whose newest FACET_SAMPLE are all of it: counted exactly.
+                kind = "exact" if len(sample) < FACET_SAMPLE else "newest"
+                result = (self.facet_counts(sample), {"kind": kind, "articles": len(sample)})
         if key:
             cache.set(key, result, seconds)
         return result
