@@ -344,9 +344,7 @@ class Listing:
             region = find_region(p["region"])
             self.active["region"] = (region.name, region)
         self.region = region
-        if region is not None:
-            links = ArticleRegion.objects.filter(region_id__in=subtree_ids(region))
-            qs = qs.filter(pk__in=links.values("article_id"))
+        linked = []  # article ids of the tag and official filters
         for name, model in (("source", Source), ("tag", Tag), ("official", Person)):
             obj = self.fixed.get(name)
             if p[name]:
@@ -359,9 +357,19 @@ class Listing:
             if name == "source":
                 qs = qs.filter(source=obj)
             elif name == "tag":
-                qs = qs.filter(pk__in=ArticleTag.objects.filter(tag=obj).values("article_id"))
+                linked.append(ArticleTag.objects.filter(tag=obj).values("article_id"))
             else:
-                qs = qs.filter(pk__in=Mention.objects.filter(person=obj).values("article_id"))
+                linked.append(Mention.objects.filter(person=obj).values("article_id"))
+        if region is not None:
+            links = ArticleRegion.objects.filter(region_id__in=subtree_ids(region))
+            # A province has tens of thousands of links; narrowed by a tag's or an
+            # official's articles first, the planner no longer de-duplicates all of them.
+            for ids in linked:
+                links = links.filter(article_id__in=ids)
+            qs = qs.filter(pk__in=links.values("article_id"))
+        else:
+            for ids in linked:
+                qs = qs.filter(pk__in=ids)
         if p["date"]:
             qs = qs.filter(published=p["date"])
             self.active["date"] = (p["date"].isoformat(), None)
@@ -415,6 +423,10 @@ class Listing:
 
     def ordered(self):
         qs = self.queryset
+        few = None if self.ranked else self.few_ids()
+        if few is not None:
+            # The count fetched them anyway: sort those instead of joining again.
+            qs = Article.objects.filter(pk__in=id_set(few))
         if self.ranked:
             # Ranking every match of a common word reads them all; rank the newest ones.
             window = Article.objects.filter(pk__in=id_set(self.newest(RANK_WINDOW)))
@@ -496,6 +508,14 @@ class Listing:
         self.rows = rows
         self.next_url = nxt
         return rows, nxt
+
+    def few_ids(self):
+        """PostgreSQL: all matching ids when the planner expects few enough to count them
+        (the count fetches them), else None."""
+        if connection.vendor != "postgresql" or self.estimate() > ESTIMATE_ABOVE:
+            return None
+        ids = self.match_ids()  # up to COUNT_CAP + 1: all of them only if no more
+        return ids if len(ids) <= min(FACET_EXACT, COUNT_CAP) else None
 
     def count(self):
         """Matching articles: (count, whether exact). Counted up to COUNT_CAP (beyond it

@@ -351,3 +351,14 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
     ids = search.public_ids(query, limit=5, newest=True, dates=since, expected=10**7)
     assert titles(ids) == expected_titles[:5]
     assert search.estimate(query) > 0
+
+
+def test_a_region_and_a_tag_together_page_through_exactly_their_articles(client, many, monkeypatch):
+    _made, tag = many
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    data, first = results(client, region="370000", tag=tag.pk)
+    assert first == ["防汛工作第1报"] and data["count"] == 2 and data["count_exact"] is True
+    rest = [r["title"] for r in client.get(data["next"]).json()["results"]]
+    assert rest == ["防汛工作第0报"]
+    # 济南 has none of the tagged articles.
+    assert results(client, region="370100", tag=tag.pk)[0]["count"] == 0
