@@ -8,7 +8,9 @@ Lists share one engine, ``Listing``: filters are plain query parameters (``q``, 
 ``source``, ``tag``, ``official``, ``date``, ``from``, ``to``), so each view is a shareable
 URL. Only ``Article.objects.public()`` is ever shown. Browsing pages newest first with a
 keyset cursor (``after=<date>.<id>``), so deep pages cost no OFFSET; ranked search results
-use page numbers up to ``MAX_SEARCH_PAGE``. Counts stop at ``COUNT_CAP`` ("10000+").
+use page numbers up to ``MAX_SEARCH_PAGE``. Counts stop at ``COUNT_CAP`` ("10000+"); on
+PostgreSQL a set the planner estimates above ``ESTIMATE_ABOVE`` is shown as "about N"
+instead of being counted (``count_basis``).
 
 What a page may cost does not grow with the archive:
 
