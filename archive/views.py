@@ -301,18 +301,17 @@ def code_prefix(code: str) -> str:
 
 
 def subtree_ids(region: Region) -> list[int]:
-    """The region and every division below it (coded ones by prefix, townships by parent)."""
+    """The region and every division below it (coded ones by prefix, townships by their
+    coded parent); one query, remembered on the instance (a page asks up to three times)."""
     if not region.code:
         return [region.pk]
-    coded = list(
-        Region.objects.filter(code__startswith=code_prefix(region.code)).values_list(
-            "pk", flat=True
-        )
-    )
-    townships = Region.objects.filter(code__isnull=True, parent_id__in=coded).values_list(
-        "pk", flat=True
-    )
-    return coded + list(townships)
+    cached = getattr(region, "_subtree_ids", None)
+    if cached is None:
+        prefix = code_prefix(region.code)
+        below = Q(code__startswith=prefix) | Q(code__isnull=True, parent__code__startswith=prefix)
+        cached = list(Region.objects.filter(below).order_by().values_list("pk", flat=True))
+        region._subtree_ids = cached
+    return cached
 
 
 # --- the list engine --------------------------------------------------------------------
