@@ -286,12 +286,19 @@ def postgres_only():
         pytest.skip("planner estimates and the side table's index exist on PostgreSQL only")
 
 
-def test_postgres_shows_a_large_set_as_an_estimate(client, many, monkeypatch):
+@pytest.fixture
+def estimating(many, monkeypatch):
+    """PostgreSQL, analysed, with limits so low that six articles are "estimated": more
+    than ESTIMATE_ABOVE, more than a page, more than FACET_EXACT."""
     postgres_only()
     analyze()
     monkeypatch.setattr(views, "ESTIMATE_ABOVE", 2)
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     monkeypatch.setattr(views, "FACET_EXACT", 2)
+    return many
+
+
+def test_postgres_shows_a_large_set_as_an_estimate(client, estimating, monkeypatch):
     monkeypatch.setattr(views, "FACET_SAMPLE", 2)
     for params in ({"q": "防汛", "sort": "new"}, {"region": "370000"}):
         data, titles = results(client, **params)
@@ -302,12 +309,7 @@ def test_postgres_shows_a_large_set_as_an_estimate(client, many, monkeypatch):
         assert f"约 {data['count']} 篇" in page
 
 
-def test_postgres_estimate_gives_way_to_a_fetch_that_holds_every_match(client, many, monkeypatch):
-    postgres_only()
-    analyze()
-    monkeypatch.setattr(views, "ESTIMATE_ABOVE", 2)
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "FACET_EXACT", 2)
+def test_postgres_estimate_gives_way_to_a_fetch_that_holds_every_match(client, estimating):
     # The ranked window (the newest 1,000) holds all six: counted, not estimated.
     data, _titles = results(client, q="防汛")
     assert (data["count"], data["count_exact"], data["count_basis"]) == (6, True, "exact")
