@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 import jieba
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Expression, F, FloatField, Func, Value
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
@@ -355,6 +355,7 @@ def _date_quantiles() -> list[datetime.date]:
 
 
 CUTOFF_ABOVE = 10
+RANGE_WORK_MEM = "32MB"
 
 
 def _newest_cutoffs(limit: int, expected: int):
@@ -407,7 +408,14 @@ def public_ids(
         for cutoff in _newest_cutoffs(limit, expected):
             if since and cutoff <= since:
                 break
-            ids = _fetch_ids(sql.format(cutoff=" AND published >= %s"), [*params, cutoff, limit])
+            with transaction.atomic():
+                # A date range of a hundred thousand rows overflows the default 4 MB
+                # bitmap, which then turns lossy and returns whole pages of candidates.
+                with connection.cursor() as cur:
+                    cur.execute(f"SET LOCAL work_mem = '{RANGE_WORK_MEM}'")
+                ids = _fetch_ids(
+                    sql.format(cutoff=" AND published >= %s"), [*params, cutoff, limit]
+                )
             if len(ids) >= limit:
                 return ids
     return _fetch_ids(sql.format(cutoff=""), [*params, limit])
