@@ -42,7 +42,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.http import (
@@ -700,21 +700,17 @@ class Listing:
 
     def facet_links(self, counts):
         req = self.request
-        regions = Region.objects.in_bulk([pk for pk, _n in counts["region"]])
-        sources = Source.objects.in_bulk([pk for pk, _n in counts["source"]])
-        tags = Tag.objects.in_bulk([pk for pk, _n in counts["tag"]])
-        people = Person.objects.in_bulk([pk for pk, _n in counts["official"]])
+        names = facet_names(counts)
 
-        def items(pairs, objects, param):
+        def items(pairs, param):
             out = []
             for pk, n in pairs:
-                obj = objects.get(pk)
-                if obj is None:
+                if (param, pk) not in names:
                     continue
-                value = (obj.code or obj.pk) if param == "region" else obj.pk
+                name, value = names[param, pk]
                 out.append(
                     {
-                        "name": obj.name,
+                        "name": name,
                         "value": str(value),
                         "count": n,
                         "url": url_with(req, **{param: value, "page": None, "after": None}),
@@ -738,19 +734,19 @@ class Listing:
             {
                 "param": "region",
                 "title": _("地区"),
-                "items": items(counts["region"], regions, "region"),
+                "items": items(counts["region"], "region"),
             },
             {"param": "date", "title": _("年份"), "items": years},
             {
                 "param": "source",
                 "title": _("来源"),
-                "items": items(counts["source"], sources, "source"),
+                "items": items(counts["source"], "source"),
             },
-            {"param": "tag", "title": _("标签"), "items": items(counts["tag"], tags, "tag")},
+            {"param": "tag", "title": _("标签"), "items": items(counts["tag"], "tag")},
             {
                 "param": "official",
                 "title": _("人物"),
-                "items": items(counts["official"], people, "official"),
+                "items": items(counts["official"], "official"),
             },
         ]
 
@@ -778,6 +774,32 @@ class Listing:
             {"name": r.name, "url": url_with(self.request, region=r.code or r.pk, after=None)}
             for r in trail
         ]
+
+
+FACET_MODELS = (("region", Region), ("source", Source), ("tag", Tag), ("official", Person))
+
+
+def facet_names(counts) -> dict:
+    """``(param, pk) → (name, value)`` for every facet item (value: a region's code, else the
+    primary key), in one query (a UNION) instead of one per facet."""
+    parts = []
+    for param, model in FACET_MODELS:
+        pks = [pk for pk, _n in counts[param]]
+        if not pks:
+            continue
+        code = F("code") if model is Region else Value(None, output_field=CharField())
+        # Every column an annotation, so that each part lists them in the same order.
+        part = (
+            model.objects.filter(pk__in=pks)
+            .order_by()
+            .annotate(facet=Value(param), ident=F("pk"), label=F("name"), value_code=code)
+            .values_list("facet", "ident", "label", "value_code")
+        )
+        parts.append(part)
+    if not parts:
+        return {}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {(facet, pk): (name, code or pk) for facet, pk, name, code in rows}
 
 
 def round_estimate(n: int) -> int:
