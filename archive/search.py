@@ -24,6 +24,7 @@ Words are AND-combined; text in double quotes ("…", “…”, 「…」) is a
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import json
 import math
@@ -86,14 +87,10 @@ PG_TEARDOWN = [
 PG_TABLE = "archive_article_search"
 PG_TABLE_INDEXES = {
     # Public rows only, and the date beside the words (btree_gin): a search within a date
-    # range is answered inside the index, and so is the newest-first window (``newest_ids``),
-    # which would otherwise read the vector of every row it passes.
+    # range is answered inside the index, and so are the newest matches (``public_ids``),
+    # found from a cutoff date on instead of by reading the vector of every row passed.
     "article_search_gin": f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
     "USING gin (search_vector, published) WHERE public",
-    # Newest public first: for a word in a fifth of all articles, walking this index until
-    # a page of matches turns up beats collecting every match and sorting.
-    "article_search_newest": f"CREATE INDEX IF NOT EXISTS article_search_newest ON {PG_TABLE} "
-    "(published DESC NULLS LAST, article_id DESC) WHERE public",
 }
 PG_VECTOR = "to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))"
 # btree_gin is a trusted contrib extension: the database's owner may create it.
@@ -358,10 +355,10 @@ CUTOFF_ABOVE = 10
 RANGE_WORK_MEM = "32MB"
 
 
-def _newest_cutoffs(limit: int, expected: int):
-    """Dates from which on, by the histogram, the newest rows hold about 1.5 × ``limit``
-    matches of a query expected to match ``expected`` rows, then four times as many rows,
-    and so on, while that is less than half the table."""
+def _newest_cutoffs(limit: int, expected: int, before: datetime.date | None = None):
+    """Dates from which on, by the histogram, the newest rows (up to ``before``, if given)
+    hold about 1.5 × ``limit`` matches of a query expected to match ``expected`` rows, then
+    four times as many rows, and so on, while that is less than half the table."""
     # The index collects every row of a date range before it intersects them with the
     # word's: a range is worth it only for a word with many more matches than ``limit``
     # (for fewer, fetching all of them is cheaper).
@@ -370,18 +367,31 @@ def _newest_cutoffs(limit: int, expected: int):
     bounds = _date_quantiles()
     if len(bounds) < 2:
         return
+    top = len(bounds) - 1
+    if before is not None:
+        top = bisect.bisect_right(bounds, before) - 1
     share = 1.5 * limit / expected
     while share < 0.5:
-        yield bounds[len(bounds) - 1 - math.ceil(share * (len(bounds) - 1))]
+        at = top - math.ceil(share * (len(bounds) - 1))
+        if at < 0:
+            return
+        yield bounds[at]
         share *= 4
 
 
 def public_ids(
-    query: Query, *, limit: int, newest=False, dates=None, expected: int | None = None
+    query: Query,
+    *,
+    limit: int,
+    newest=False,
+    dates=None,
+    expected: int | None = None,
+    after: tuple[datetime.date | None, int] | None = None,
 ) -> list[int]:
     """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
     conditions ``dates``: a dict of ``date``, ``from``, ``to``), at most ``limit``, the
-    newest first if ``newest``; read from the side table alone.
+    newest first if ``newest`` (and then, given a keyset cursor ``after`` = (date or None,
+    id), only those after it in that order); read from the side table alone.
 
     The newest matches of a common word are found by trying the newest dates first: the
     index gives the matches from a cutoff date on without reading other rows, and when
@@ -390,6 +400,18 @@ def public_ids(
     yields enough, all matches are sorted.
     """
     where, params = _side_table_where(query, dates)
+    before = None
+    if after is not None:
+        day, pk = after
+        if day is None:  # undated rows come last, by id
+            where += " AND published IS NULL AND article_id < %s"
+            params.append(pk)
+        else:
+            where += (
+                " AND (published < %s OR (published = %s AND article_id < %s) OR published IS NULL)"
+            )
+            params += [day, day, pk]
+            before = day
     if not newest:
         return _fetch_ids(
             f"SELECT article_id FROM {PG_TABLE} WHERE {where} LIMIT %s", [*params, limit]
@@ -401,11 +423,11 @@ def public_ids(
         f"WHERE {where}{{cutoff}} OFFSET 0) s "
         "ORDER BY published DESC NULLS LAST, article_id DESC LIMIT %s"
     )
-    if not (dates and (dates.get("date") or dates.get("to"))):
+    if not (dates and (dates.get("date") or dates.get("to"))) and not (after and not before):
         since = dates.get("from") if dates else None
         if expected is None:
             expected = estimate(query, dates)
-        for cutoff in _newest_cutoffs(limit, expected):
+        for cutoff in _newest_cutoffs(limit, expected, before):
             if since and cutoff <= since:
                 break
             with transaction.atomic():

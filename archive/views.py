@@ -321,6 +321,13 @@ def newest_first():
     return [F("published").desc(nulls_last=True), F("pk").desc()]
 
 
+def articles_in_order(ids: list[int]) -> list:
+    """The public-page rows of the articles ``ids``, in that order (one query)."""
+    found = Article.objects.filter(pk__in=ids).select_related("source")
+    by_id = found.defer("search_text", "repairs", "curated_fields").in_bulk()
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def id_set(ids):
     """Primary keys for an ``__in`` filter: on PostgreSQL a list goes as one array
     parameter (binding and planning a thousand placeholders costs more than the lookups)."""
@@ -469,10 +476,7 @@ class Listing:
             if connection.vendor == "postgresql":
                 # Ranked in the side table alone: no article row is read but the page's.
                 ranked = search.rank_order(self.query, self.newest(RANK_WINDOW))
-                ids = ranked[start : start + PAGE_SIZE + 1]
-                found = Article.objects.filter(pk__in=ids).select_related("source")
-                by_id = found.defer("search_text", "repairs", "curated_fields").in_bulk()
-                rows = [by_id[pk] for pk in ids if pk in by_id]
+                rows = articles_in_order(ranked[start : start + PAGE_SIZE + 1])
             else:
                 rows = list(qs[start : start + PAGE_SIZE + 1])
             more = len(rows) > PAGE_SIZE and number < MAX_SEARCH_PAGE
@@ -482,19 +486,34 @@ class Listing:
             prev = url_with(self.request, page=number - 1 if number > 2 else None)
             self.previous = prev if number > 1 else None
         else:
+            cursor = None
             if p["after"]:
                 day, pk = CURSOR.match(p["after"]).groups()
-                pk = int(pk)
-                if day == "~":
-                    qs = qs.filter(published__isnull=True, pk__lt=pk)
-                else:
-                    day = parse_day(day)
-                    qs = qs.filter(
-                        Q(published__lt=day)
-                        | Q(published=day, pk__lt=pk)
-                        | Q(published__isnull=True)
-                    )
-            rows = list(qs[: PAGE_SIZE + 1])
+                cursor = (None if day == "~" else parse_day(day), int(pk))
+            if self.search_only and self.few_ids() is None:
+                # A large search newest first: the page's ids from the side table (the
+                # article table's date order would test the words of every row it passes).
+                ids = search.public_ids(
+                    self.query,
+                    limit=PAGE_SIZE + 1,
+                    newest=True,
+                    dates=self.dates,
+                    expected=self.estimate(),
+                    after=cursor,
+                )
+                rows = articles_in_order(ids)
+            else:
+                if cursor is not None:
+                    day, pk = cursor
+                    if day is None:
+                        qs = qs.filter(published__isnull=True, pk__lt=pk)
+                    else:
+                        qs = qs.filter(
+                            Q(published__lt=day)
+                            | Q(published=day, pk__lt=pk)
+                            | Q(published__isnull=True)
+                        )
+                rows = list(qs[: PAGE_SIZE + 1])
             more = len(rows) > PAGE_SIZE
             if not more and not p["after"]:
                 self._known_total = len(rows)  # the first page is all there is

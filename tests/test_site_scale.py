@@ -349,6 +349,15 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
             ids = search.public_ids(query, limit=limit, newest=True, expected=guess)
             want = (expected_titles + ["无日期"])[:limit]
             assert titles(ids) == want, (limit, guess)
+    # After a keyset cursor (the date and id of the last row shown): the ones after it.
+    dated = Article.objects.filter(title__in=expected_titles)
+    by_title = {a.title: (a.published, a.pk) for a in dated}
+    for shown in (1, 4, 19):
+        cursor = by_title[expected_titles[shown - 1]]
+        for guess in (1, 21, 10**7):
+            ids = search.public_ids(query, limit=5, newest=True, expected=guess, after=cursor)
+            want = (expected_titles + ["无日期"])[shown : shown + 5]
+            assert titles(ids) == want, (shown, guess)
     since = {"from": start + datetime.timedelta(days=30)}
     ids = search.public_ids(query, limit=5, newest=True, dates=since, expected=10**7)
     assert titles(ids) == expected_titles[:5]
@@ -364,3 +373,17 @@ def test_a_region_and_a_tag_together_page_through_exactly_their_articles(client,
     assert rest == ["防汛工作第0报"]
     # 济南 has none of the tagged articles.
     assert results(client, region="370100", tag=tag.pk)[0]["count"] == 0
+
+
+def test_postgres_a_large_search_newest_first_pages_from_the_search_table(
+    client, estimating, monkeypatch
+):
+    from archive import search
+
+    monkeypatch.setattr(search, "CUTOFF_ABOVE", 1)
+    data, titles = results(client, q="防汛", sort="new")
+    seen = list(titles)
+    while data["next"]:
+        data = client.get(data["next"]).json()
+        seen += [r["title"] for r in data["results"]]
+    assert seen == [f"防汛工作第{i}报" for i in range(5, -1, -1)]
