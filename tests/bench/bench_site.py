@@ -14,7 +14,8 @@ times the views in-process with Django's test client (DEBUG off) and prints p50/
   - the home list with and without stored facet counts (it runs refresh_facets and times
     it), the whole-page cache, a deep keyset page, a region page,
   - faceted lists (a province + a tag; a prefecture + a source),
-  - searches: words matching 0.6% to 20% of articles, two words, a phrase, sort=new,
+  - searches: words matching 0.6% to 20% of articles, two words, a phrase, sort=new and
+    a sort=new page ten pages down,
 
 with the facet and page caches off unless a row says otherwise, and the time of the list's
 own search queries (first ranked page + count, which is the planner's estimate for a set
@@ -375,6 +376,14 @@ def main():
             max(p[1] for p in search_p),
         )
         row("search q=工作&sort=new (newest first, all matches)", "/?q=工作&sort=new", **cold)
+        deep_search = "/?q=茶叶&sort=new&format=json"
+        for _ in range(10):  # ten pages down with the keyset cursor
+            deep_search = client.get(deep_search).json()["next"]
+        row(
+            "search q=茶叶&sort=new, keyset page 11",
+            deep_search.replace("format=json", "x=1"),
+            **cold,
+        )
         row("search q=工作 (facets cached)", "/?q=工作", **warm)
 
         # The same search as SQL, against a LIKE scan over the same rows.
