@@ -484,21 +484,14 @@ def restrict(queryset, query: Query):
 
 def rank(queryset, query: Query):
     """Annotate ``queryset`` (articles known to match ``query``) with ``search_rank``,
-    higher is better; computed per row, so meant for a bounded set of rows."""
+    higher is better; computed per row, so meant for a bounded set of rows. PostgreSQL
+    ranks ids in the side table instead (``rank_order``)."""
     if not query:
         return queryset
     vendor = connection.vendor
     if vendor == "postgresql":
-        tsquery, params = _tsquery(query)
-        # (SELECT ts_rank_cd(s.search_vector, <tsquery>) FROM side s WHERE s.article_id = (id))
-        score = Func(
-            RawSQL(tsquery, params),
-            ColumnOf("id"),
-            template="(SELECT ts_rank_cd(s.search_vector, %(expressions)s))",
-            arg_joiner=f") FROM {PG_TABLE} s WHERE s.article_id = (",
-            output_field=FloatField(),
-        )
-    elif vendor == "sqlite":
+        raise NotImplementedError("PostgreSQL ranks in the side table: use rank_order()")
+    if vendor == "sqlite":
         ensure_sqlite_index()
         # bm25 (FTS5's rank) is negative, better matches more so.
         score = Func(

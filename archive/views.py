@@ -466,19 +466,45 @@ class Listing:
             for value, label in (("rank", _("相关度")), ("new", _("最新")))
         ]
 
+    def top_rows(self, limit, *, start=0, cursor=None):
+        """``limit`` articles in the listing's order, what a page or a feed shows: from
+        position ``start`` when ranked, else newest first after the keyset ``cursor``
+        (``(date or None, id)``)."""
+        if self.ranked:
+            if connection.vendor == "postgresql":
+                # Ranked in the side table alone: no article row is read but these.
+                ranked = search.rank_order(self.query, self.newest(RANK_WINDOW))
+                return articles_in_order(ranked[start : start + limit])
+            return list(self.ordered()[start : start + limit])
+        if self.search_only and self.few_ids() is None:
+            # A large search newest first: the ids from the side table (the article
+            # table's date order would test the words of every row it passes).
+            ids = search.public_ids(
+                self.query,
+                limit=limit,
+                newest=True,
+                dates=self.dates,
+                expected=self.estimate(),
+                after=cursor,
+            )
+            return articles_in_order(ids)
+        qs = self.ordered()
+        if cursor is not None:
+            day, pk = cursor
+            if day is None:
+                qs = qs.filter(published__isnull=True, pk__lt=pk)
+            else:
+                qs = qs.filter(
+                    Q(published__lt=day) | Q(published=day, pk__lt=pk) | Q(published__isnull=True)
+                )
+        return list(qs[:limit])
+
     def page(self):
         """The rows of the current page and the URL of the next one (or None)."""
         p = self.params
-        qs = self.ordered()
         if self.ranked:
             number = p["page"] or 1
-            start = (number - 1) * PAGE_SIZE
-            if connection.vendor == "postgresql":
-                # Ranked in the side table alone: no article row is read but the page's.
-                ranked = search.rank_order(self.query, self.newest(RANK_WINDOW))
-                rows = articles_in_order(ranked[start : start + PAGE_SIZE + 1])
-            else:
-                rows = list(qs[start : start + PAGE_SIZE + 1])
+            rows = self.top_rows(PAGE_SIZE + 1, start=(number - 1) * PAGE_SIZE)
             more = len(rows) > PAGE_SIZE and number < MAX_SEARCH_PAGE
             rows = rows[:PAGE_SIZE]
             self.page_number = number
@@ -490,30 +516,7 @@ class Listing:
             if p["after"]:
                 day, pk = CURSOR.match(p["after"]).groups()
                 cursor = (None if day == "~" else parse_day(day), int(pk))
-            if self.search_only and self.few_ids() is None:
-                # A large search newest first: the page's ids from the side table (the
-                # article table's date order would test the words of every row it passes).
-                ids = search.public_ids(
-                    self.query,
-                    limit=PAGE_SIZE + 1,
-                    newest=True,
-                    dates=self.dates,
-                    expected=self.estimate(),
-                    after=cursor,
-                )
-                rows = articles_in_order(ids)
-            else:
-                if cursor is not None:
-                    day, pk = cursor
-                    if day is None:
-                        qs = qs.filter(published__isnull=True, pk__lt=pk)
-                    else:
-                        qs = qs.filter(
-                            Q(published__lt=day)
-                            | Q(published=day, pk__lt=pk)
-                            | Q(published__isnull=True)
-                        )
-                rows = list(qs[: PAGE_SIZE + 1])
+            rows = self.top_rows(PAGE_SIZE + 1, cursor=cursor)
             more = len(rows) > PAGE_SIZE
             if not more and not p["after"]:
                 self._known_total = len(rows)  # the first page is all there is
@@ -521,8 +524,8 @@ class Listing:
             nxt = None
             if more:
                 last = rows[-1]
-                cursor = f"{last.published.isoformat() if last.published else '~'}.{last.pk}"
-                nxt = url_with(self.request, after=cursor, page=None)
+                after = f"{last.published.isoformat() if last.published else '~'}.{last.pk}"
+                nxt = url_with(self.request, after=after, page=None)
             self.page_number = None
             self.previous = url_with(self.request, after=None) if p["after"] else None
         self.rows = rows
@@ -982,7 +985,7 @@ def atom_response(request, listing, title):
         feed_url=request.build_absolute_uri(),
     )
     query = listing.query if listing.query else search.Query("")
-    for article in listing.ordered()[:FEED_SIZE]:
+    for article in listing.top_rows(FEED_SIZE):
         link = request.build_absolute_uri(article.get_absolute_url())
         when = None
         if article.published:

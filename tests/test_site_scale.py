@@ -250,8 +250,7 @@ def test_postgres_search_table_mirrors_the_articles(many):
 
     from archive import search
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the side table exists on PostgreSQL only")
+    postgres_only()
     made, _tag = many
 
     def rows():
@@ -283,7 +282,7 @@ def postgres_only():
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("planner estimates and the side table's index exist on PostgreSQL only")
+        pytest.skip("the side table, its index and planner estimates exist on PostgreSQL only")
 
 
 @pytest.fixture
@@ -387,3 +386,15 @@ def test_postgres_a_large_search_newest_first_pages_from_the_search_table(
         data = client.get(data["next"]).json()
         seen += [r["title"] for r in data["results"]]
     assert seen == [f"防汛工作第{i}报" for i in range(5, -1, -1)]
+
+
+def test_a_search_feed_lists_what_its_page_lists(client, many):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    for params in ({"q": "防汛"}, {"q": "防汛", "sort": "new"}):
+        _data, page_titles = results(client, **params)
+        feed = ET.fromstring(client.get("/", {**params, "format": "atom"}).content)
+        feed_titles = [e.find(f"{atom}title").text for e in feed.findall(f"{atom}entry")]
+        assert feed_titles == page_titles
+    assert feed_titles[0] == "防汛工作第5报"  # newest first
