@@ -436,8 +436,9 @@ class Listing:
             # The count fetched them anyway: sort those instead of joining again.
             qs = Article.objects.filter(pk__in=id_set(few))
         if self.ranked:
-            # Ranking every match of a common word reads them all; rank the newest ones.
-            window = Article.objects.filter(pk__in=id_set(self.newest(RANK_WINDOW)))
+            # Ranking every match of a common word reads them all; rank the newest ones
+            # (not on PostgreSQL, which ranks them in the side table: ``top_rows``).
+            window = Article.objects.filter(pk__in=self.newest(RANK_WINDOW))
             qs = search.rank(window, self.query)
         qs = qs.select_related("source").defer("search_text", "repairs", "curated_fields")
         if self.ranked:
