@@ -39,6 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.extraction.entities import simplified
+from archive.facet_rows import id_array
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
@@ -450,10 +451,10 @@ def rank_order(query: Query, ids: list[int]) -> list[int]:
         return []
     tsquery, params = _tsquery(query)
     return _fetch_ids(
-        f"SELECT article_id FROM {PG_TABLE} WHERE article_id = ANY(%s) "
+        f"SELECT article_id FROM {PG_TABLE} WHERE article_id = ANY(%s::bigint[]) "
         f"ORDER BY ts_rank_cd(search_vector, {tsquery}) DESC, "
         "published DESC NULLS LAST, article_id DESC",
-        [ids, *params],
+        [id_array(ids), *params],
     )
 
 
