@@ -342,7 +342,7 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
         by_id = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [by_id[i] for i in ids]
 
-    monkeypatch.setattr(search, "CUTOFF_ABOVE", 1)  # try cutoffs even on so few rows
+    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)  # try cutoffs even on so few rows
     for limit in (1, 5, 20, 21):
         for guess in (0, 1, 21, 1_000, 10**7):
             ids = search.public_ids(query, limit=limit, newest=True, expected=guess)
@@ -379,7 +379,7 @@ def test_postgres_a_large_search_newest_first_pages_from_the_search_table(
 ):
     from archive import search
 
-    monkeypatch.setattr(search, "CUTOFF_ABOVE", 1)
+    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)
     data, titles = results(client, q="防汛", sort="new")
     seen = list(titles)
     while data["next"]:

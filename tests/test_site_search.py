@@ -192,3 +192,32 @@ def test_parse_quotes_every_token():
     assert fts.startswith('"聊城" AND ') and '"作风 建设"' in fts
     assert not search.parse("\"'%_*^:&|!()")
     assert search.parse("  ").text == ""
+
+
+@pytest.mark.parametrize(
+    "limit, expected, ranged",
+    [
+        (1000, 190_000, True),  # 工作: a range of 1% of the table holds its newest 1,000
+        (1000, 61_000, True),  # 作风: 3%
+        (1000, 12_000, False),  # 茶叶: 13% of the table is dearer than its 12,000 matches
+        (1000, 8_000, False),
+        (21, 8_000, True),  # a page of 21: 0.4% of the table
+        (21, 1_500, False),
+        (21, 0, False),
+    ],
+)
+def test_date_ranges_are_tried_only_when_cheaper_than_every_match(
+    monkeypatch, limit, expected, ranged
+):
+    """No database: the histogram (1,000 equal-frequency dates over a million rows) is
+    given, and the cost rule decides between a date range and fetching every match."""
+    start = datetime.date(2020, 1, 1)
+    bounds = [start + datetime.timedelta(days=2 * i) for i in range(1001)]
+    monkeypatch.setattr(search, "_date_stats", lambda: (bounds, 1_000_000.0))
+    cutoffs = list(search._newest_cutoffs(limit, expected))
+    assert bool(cutoffs) == ranged
+    # Each wider range starts earlier; the first holds about 1.5 × limit matches.
+    assert cutoffs == sorted(cutoffs, reverse=True)
+    if cutoffs:
+        share = (bounds[-1] - cutoffs[0]).days / (bounds[-1] - bounds[0]).days
+        assert share == pytest.approx(1.5 * limit / expected, abs=0.001)
