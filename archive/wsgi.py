@@ -13,3 +13,7 @@ from django.conf import settings  # noqa: E402
 
 if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
     raise ImproperlyConfigured("Set SECRET_KEY in the environment (or DEBUG=1 for development).")
+
+from archive.warm import warm_up  # noqa: E402
+
+warm_up()  # jieba's dictionary loaded, start-up objects out of the collector's way

@@ -298,6 +298,9 @@ def main():
     import django
 
     django.setup()
+    from archive.warm import warm_up
+
+    warm_up()  # as archive/wsgi.py readies a web process
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
