@@ -63,23 +63,24 @@ SETUP = [
         {_arrays("f")}
         WHERE f.article_id = ANY(ids)
     $$""",
+    # The arrays are read with the row (three index probes, no links yet for a new
+    # article as a rule) instead of by an update after it: one row version per article.
     f"""CREATE OR REPLACE FUNCTION archive_article_facets_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_OP = 'DELETE' THEN
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN
             DELETE FROM {TABLE} WHERE article_id = OLD.id;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
             RETURN NULL;
         END IF;
-        IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
-            DELETE FROM {TABLE} WHERE article_id = OLD.id;
-        END IF;
-        INSERT INTO {TABLE} (article_id, source_id, published)
-            VALUES (NEW.id, NEW.source_id, NEW.published)
-            ON CONFLICT (article_id) DO UPDATE
-                SET source_id = EXCLUDED.source_id, published = EXCLUDED.published;
-        IF TG_OP = 'INSERT' OR NEW.id <> OLD.id THEN
-            PERFORM archive_article_facets_links(ARRAY[NEW.id]);
-        END IF;
+        INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
+            VALUES (NEW.id, NEW.source_id, NEW.published,
+                    {", ".join(_array(link, key, "NEW.id") for link, key, _column in LINKS)})
+            ON CONFLICT (article_id) DO UPDATE SET
+                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
+                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
+                person_ids = EXCLUDED.person_ids;
         RETURN NULL;
     END $$""",
     f"""CREATE OR REPLACE FUNCTION archive_article_facets_truncate() RETURNS trigger
