@@ -27,7 +27,6 @@ from __future__ import annotations
 import bisect
 import datetime
 import json
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -341,21 +340,76 @@ def estimate(query: Query, dates=None) -> int:
     return plan_rows(f"SELECT 1 FROM {PG_TABLE} WHERE {where}", params)
 
 
-def _date_stats() -> tuple[list[datetime.date], float]:
-    """The side table's histogram of dates (ANALYZE's equal-frequency bounds, oldest first;
-    empty before the table is analysed) and its number of rows (the planner's)."""
+@dataclass
+class DateShares:
+    """The side table's dates as ANALYZE saw them: ``rows`` in all, ``common`` (the most
+    common dates and the share of rows on each), ``bounds`` (equal-frequency bounds of the
+    other dated rows, oldest first) and ``undated`` (the share without a date)."""
+
+    rows: float
+    bounds: list[datetime.date]
+    common: list[tuple[datetime.date, float]] = field(default_factory=list)
+    undated: float = 0.0
+
+    def __post_init__(self):
+        self.common = sorted(self.common)
+        self._common_days = [d for d, _f in self.common]
+        self._later = [0.0] * (len(self.common) + 1)  # share on common dates from i on
+        for i in range(len(self.common) - 1, -1, -1):
+            self._later[i] = self._later[i + 1] + self.common[i][1]
+        self._spread = max(1.0 - self.undated - self._later[0], 0.0)
+
+    def since(self, day: datetime.date) -> float:
+        """The share of rows dated ``day`` or later (the dates between two bounds spread
+        evenly over the days between them)."""
+        share = self._later[bisect.bisect_left(self._common_days, day)]
+        b = self.bounds
+        if len(b) < 2 or not self._spread:
+            return share
+        if day <= b[0]:
+            return share + self._spread
+        i = bisect.bisect_right(b, day) - 1
+        if i >= len(b) - 1:  # on or after the last bound
+            return share
+        width = (b[i + 1] - b[i]).days
+        inside = (b[i + 1] - day).days / width if width else 0.0
+        return share + self._spread * (len(b) - 2 - i + inside) / (len(b) - 1)
+
+    def between(self, day: datetime.date, before: datetime.date | None) -> float:
+        """The share of rows dated from ``day`` up to ``before`` (if given)."""
+        later = self.since(before + datetime.timedelta(days=1)) if before else 0.0
+        return max(self.since(day) - later, 0.0)
+
+    def days(self, before: datetime.date | None) -> list[datetime.date]:
+        """The dates a range may start at (bounds and common dates), newest first."""
+        found = set(self.bounds) | {d for d, _f in self.common}
+        return sorted((d for d in found if before is None or d <= before), reverse=True)
+
+
+def _date_stats() -> DateShares:
+    """What ANALYZE recorded of the side table's dates (nothing before it has run)."""
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT s.histogram_bounds::text, c.reltuples FROM pg_class c "
+            "SELECT c.reltuples, s.histogram_bounds::text, s.most_common_vals::text, "
+            "s.most_common_freqs, s.null_frac FROM pg_class c "
             "LEFT JOIN pg_stats s ON s.tablename = c.relname AND s.attname = 'published' "
             "WHERE c.relname = %s",
             [PG_TABLE],
         )
         row = cur.fetchone()
-    if not row or not row[0]:
-        return [], 0.0
-    bounds = [datetime.date.fromisoformat(d) for d in row[0].strip("{}").split(",") if d]
-    return bounds, max(float(row[1] or 0), 0.0)
+    if not row or row[1] is None and row[2] is None:
+        return DateShares(rows=0.0, bounds=[])
+    rows, bounds, common, freqs, undated = row
+
+    def dates(text):
+        return [datetime.date.fromisoformat(d) for d in (text or "").strip("{}").split(",") if d]
+
+    return DateShares(
+        rows=max(float(rows or 0), 0.0),
+        bounds=dates(bounds),
+        common=list(zip(dates(common), [float(f) for f in freqs or []], strict=False)),
+        undated=float(undated or 0),
+    )
 
 
 # What a row of a date range costs the index, against what a match costs when every match
@@ -367,29 +421,29 @@ RANGE_WORK_MEM = "32MB"
 
 
 def _newest_cutoffs(limit: int, expected: int, before: datetime.date | None = None):
-    """Dates from which on, by the histogram, the newest rows (up to ``before``, if given)
-    hold about 1.5 × ``limit`` matches of a query expected to match ``expected`` rows, then
-    four times as many rows, and so on, while that is less than half the table and cheaper
-    than fetching all ``expected`` matches."""
+    """Dates from which on, by the table's statistics, the newest rows (up to ``before``, if
+    given) hold about 1.5 × ``limit`` matches of a query expected to match ``expected``
+    rows, then four times as many rows, and so on, while that is less than half the table
+    and cheaper than fetching all ``expected`` matches."""
     if expected <= 0:
         return
-    bounds, rows = _date_stats()
-    if len(bounds) < 2:
-        return
-    buckets = len(bounds) - 1
-    top = buckets
-    if before is not None:
-        top = bisect.bisect_right(bounds, before) - 1
+    stats = _date_stats()
+    days = stats.days(before)
     share = 1.5 * limit / expected
+    last = None
     while share < 0.5:
-        span = math.ceil(share * buckets)
-        at = top - span
+        # The newest date from which on the rows hold that share (the share grows as the
+        # dates, newest first, go back).
+        i = bisect.bisect_left(days, share, key=lambda d: stats.between(d, before))
+        at = days[i] if i < len(days) else None
         # The index collects every row of the range before it intersects them with the
         # word's matches: for a word with few matches per row of the range, fetching all
         # of its matches is cheaper.
-        if at < 0 or RANGE_ROW_COST * rows * span / buckets >= expected:
+        if at is None or RANGE_ROW_COST * stats.rows * stats.between(at, before) >= expected:
             return
-        yield bounds[at]
+        if at != last:  # a common date may hold the wider share too: ask once
+            yield at
+        last = at
         share *= 4
 
 

@@ -213,7 +213,8 @@ def test_date_ranges_are_tried_only_when_cheaper_than_every_match(
     given, and the cost rule decides between a date range and fetching every match."""
     start = datetime.date(2020, 1, 1)
     bounds = [start + datetime.timedelta(days=2 * i) for i in range(1001)]
-    monkeypatch.setattr(search, "_date_stats", lambda: (bounds, 1_000_000.0))
+    stats = search.DateShares(rows=1_000_000.0, bounds=bounds)
+    monkeypatch.setattr(search, "_date_stats", lambda: stats)
     cutoffs = list(search._newest_cutoffs(limit, expected))
     assert bool(cutoffs) == ranged
     # Each wider range starts earlier; the first holds about 1.5 × limit matches.
@@ -221,3 +222,44 @@ def test_date_ranges_are_tried_only_when_cheaper_than_every_match(
     if cutoffs:
         share = (bounds[-1] - cutoffs[0]).days / (bounds[-1] - bounds[0]).days
         assert share == pytest.approx(1.5 * limit / expected, abs=0.001)
+
+
+def test_date_shares_count_the_most_common_dates_and_the_undated():
+    """No database: 10% of rows are undated, 20% fall on the newest day (a common date, not
+    in the histogram), the other 70% spread evenly over 2020–2023."""
+    day = datetime.date
+    stats = search.DateShares(
+        rows=1_000_000.0,
+        bounds=[day(2020, 1, 1), day(2021, 1, 1), day(2022, 1, 1), day(2023, 1, 1)],
+        common=[(day(2024, 6, 1), 0.2)],
+        undated=0.1,
+    )
+    assert stats.since(day(2024, 6, 1)) == pytest.approx(0.2)
+    assert stats.since(day(2023, 1, 2)) == pytest.approx(0.2)
+    assert stats.since(day(2022, 1, 1)) == pytest.approx(0.2 + 0.7 / 3)
+    assert stats.since(day(2019, 1, 1)) == pytest.approx(0.9)
+    assert stats.between(day(2022, 1, 1), day(2023, 6, 1)) == pytest.approx(0.7 / 3)
+    # A share of 10% is found on the common day itself, not a tenth back in the histogram.
+    assert stats.days(None)[0] == day(2024, 6, 1)
+    assert stats.between(day(2024, 6, 1), None) >= 0.1
+
+
+def test_newest_cutoffs_follow_the_common_dates(monkeypatch):
+    day = datetime.date
+    stats = search.DateShares(
+        rows=1_000_000.0,
+        bounds=[day(2020, 1, 1) + datetime.timedelta(days=i) for i in range(0, 1461, 4)],
+        common=[(day(2024, 6, 1), 0.2)],
+    )
+    monkeypatch.setattr(search, "_date_stats", lambda: stats)
+    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)
+    # 1,000 of 100,000 matches: 1.5% of rows, then 6%, both on the common day (asked
+    # once); 24% reaches back into the histogram's dates; 96% ends the ladder.
+    cutoffs = list(search._newest_cutoffs(1000, 100_000))
+    assert cutoffs[0] == day(2024, 6, 1)
+    assert len(cutoffs) == 2 and day(2023, 1, 1) < cutoffs[1] < day(2024, 1, 1)
+    assert stats.between(cutoffs[1], None) == pytest.approx(0.24, abs=0.005)
+    # Before that day (a cursor page), the histogram's own dates, each earlier.
+    before = list(search._newest_cutoffs(1000, 100_000, before=day(2024, 5, 31)))
+    assert before and all(d < day(2024, 5, 31) for d in before)
+    assert before == sorted(before, reverse=True)
