@@ -41,6 +41,11 @@ def _array(link: str, key: str, article: str) -> str:
     return f"ARRAY(SELECT l.{key} FROM {link} l WHERE l.article_id = {article} ORDER BY 1)"
 
 
+def _linked(article: str) -> str:
+    """The three arrays of an article, in the table's column order (for an INSERT)."""
+    return ", ".join(_array(link, key, article) for link, key, _column in LINKS)
+
+
 def _arrays(alias: str) -> str:
     """``SET`` clauses that read an article's arrays again from the link tables."""
     return ", ".join(
@@ -76,7 +81,7 @@ SETUP = [
         END IF;
         INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
             VALUES (NEW.id, NEW.source_id, NEW.published,
-                    {", ".join(_array(link, key, "NEW.id") for link, key, _column in LINKS)})
+                    {_linked("NEW.id")})
             ON CONFLICT (article_id) DO UPDATE SET
                 source_id = EXCLUDED.source_id, published = EXCLUDED.published,
                 region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
@@ -138,10 +143,9 @@ for _link, _key, _column in LINKS:
         "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_relinked()",
     ]
 # The rows already there, once the triggers keep up (same transaction: nothing slips by).
-_LINKED = ", ".join(_array(link, key, "a.id") for link, key, _column in LINKS)
 SETUP.append(
     f"""INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
-        SELECT a.id, a.source_id, a.published, {_LINKED}
+        SELECT a.id, a.source_id, a.published, {_linked("a.id")}
         FROM archive_article a
         ON CONFLICT (article_id) DO NOTHING"""
 )

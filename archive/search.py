@@ -397,7 +397,7 @@ def _date_stats() -> DateShares:
             [PG_TABLE],
         )
         row = cur.fetchone()
-    if not row or row[1] is None and row[2] is None:
+    if not row or (row[1] is None and row[2] is None):
         return DateShares(rows=0.0, bounds=[])
     rows, bounds, common, freqs, undated = row
 
@@ -463,9 +463,10 @@ def public_ids(
 
     The newest matches of a common word are found by trying the newest dates first: the
     index gives the matches from a cutoff date on without reading other rows, and when
-    they are ``limit`` or more they are the newest ones. The cutoffs come from the date
-    histogram and the planner's estimate (``expected``, asked for if not given); if none
-    yields enough, all matches are sorted.
+    they are ``limit`` or more they are the newest ones. The cutoffs come from the table's
+    date statistics and the planner's estimate (``expected``, asked for if not given); if
+    none yields enough, or a range would cost more than every match, all matches are
+    sorted.
     """
     where, params = _side_table_where(query, dates)
     before = None
