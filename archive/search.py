@@ -386,7 +386,7 @@ class DateShares:
         return sorted((d for d in found if before is None or d <= before), reverse=True)
 
 
-def _date_stats() -> DateShares:
+def date_shares() -> DateShares:
     """What ANALYZE recorded of the side table's dates (nothing before it has run)."""
     with connection.cursor() as cur:
         cur.execute(
@@ -420,14 +420,14 @@ RANGE_ROW_COST = 0.25
 RANGE_WORK_MEM = "32MB"
 
 
-def _newest_cutoffs(limit: int, expected: int, before: datetime.date | None = None):
-    """Dates from which on, by the table's statistics, the newest rows (up to ``before``, if
-    given) hold about 1.5 × ``limit`` matches of a query expected to match ``expected``
-    rows, then four times as many rows, and so on, while that is less than half the table
-    and cheaper than fetching all ``expected`` matches."""
+def _newest_cutoffs(limit: int, expected: int, before: datetime.date | None = None, shares=None):
+    """Dates from which on, by the table's statistics (``shares()``), the newest rows (up to
+    ``before``, if given) hold about 1.5 × ``limit`` matches of a query expected to match
+    ``expected`` rows, then four times as many rows, and so on, while that is less than half
+    the table and cheaper than fetching all ``expected`` matches."""
     if expected <= 0:
         return
-    stats = _date_stats()
+    stats = (shares or date_shares)()
     days = stats.days(before)
     share = 1.5 * limit / expected
     last = None
@@ -455,6 +455,7 @@ def public_ids(
     dates=None,
     expected: int | None = None,
     after: tuple[datetime.date | None, int] | None = None,
+    shares=None,
 ) -> list[int]:
     """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
     conditions ``dates``: a dict of ``date``, ``from``, ``to``), at most ``limit``, the
@@ -466,7 +467,8 @@ def public_ids(
     they are ``limit`` or more they are the newest ones. The cutoffs come from the table's
     date statistics and the planner's estimate (``expected``, asked for if not given); if
     none yields enough, or a range would cost more than every match, all matches are
-    sorted.
+    sorted. ``shares`` reads the date statistics (``date_shares`` unless given: a page that
+    asks twice passes a memo).
     """
     where, params = _side_table_where(query, dates)
     before = None
@@ -496,7 +498,7 @@ def public_ids(
         since = dates.get("from") if dates else None
         if expected is None:
             expected = estimate(query, dates)
-        for cutoff in _newest_cutoffs(limit, expected, before):
+        for cutoff in _newest_cutoffs(limit, expected, before, shares):
             if since and cutoff <= since:
                 break
             with transaction.atomic():

@@ -403,6 +403,7 @@ class Listing:
         self._count = None
         self._known_total = None
         self._estimate = None
+        self._date_shares = None
         self.count_basis = None  # "exact", "capped" (more than the count) or "estimate"
         self._newest = {}
         self._facets = None
@@ -421,7 +422,12 @@ class Listing:
         if limit not in self._newest:
             if self.search_only:
                 ids = search.public_ids(
-                    self.query, limit=limit, newest=True, dates=self.dates, expected=self.estimate()
+                    self.query,
+                    limit=limit,
+                    newest=True,
+                    dates=self.dates,
+                    expected=self.estimate(),
+                    shares=self.date_shares,
                 )
             else:
                 qs = self.queryset.order_by(*newest_first()).values_list("pk", flat=True)
@@ -487,6 +493,7 @@ class Listing:
                 dates=self.dates,
                 expected=self.estimate(),
                 after=cursor,
+                shares=self.date_shares,
             )
             return articles_in_order(ids)
         qs = self.ordered()
@@ -582,6 +589,13 @@ class Listing:
                 sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
                 self._estimate = search.plan_rows(sql, list(params))
         return self._estimate
+
+    def date_shares(self):
+        """The search table's date statistics, read once for the page and its facet sample
+        (a deep ``sort=new`` page finds the newest matches twice)."""
+        if self._date_shares is None:
+            self._date_shares = search.date_shares()
+        return self._date_shares
 
     def match_ids(self):
         """Ids of up to COUNT_CAP + 1 matching articles, in no order: fetched once, they

@@ -318,6 +318,20 @@ def test_postgres_estimate_gives_way_to_a_fetch_that_holds_every_match(client, e
     assert data["facet_basis"] == {"kind": "exact", "articles": 6}
 
 
+def test_a_deep_newest_first_search_page_reads_the_date_statistics_once(
+    client, estimating, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DIFANG_FACET_CACHE_SECONDS = 0  # the page's facet sample is fetched too
+    first, _titles = results(client, q="防汛", sort="new")
+    with CaptureQueriesContext(connection) as seen:
+        deep = client.get(first["next"])  # the page after a cursor, and its facet sample
+    assert deep.status_code == 200 and len(deep.json()["results"]) == 2
+    assert sum("pg_stats" in q["sql"] for q in seen.captured_queries) == 1
+
+
 def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypatch):
     """The newest-first window tries date cutoffs from the histogram and the estimate;
     a wrong estimate costs time, never a wrong answer."""

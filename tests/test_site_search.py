@@ -214,7 +214,7 @@ def test_date_ranges_are_tried_only_when_cheaper_than_every_match(
     start = datetime.date(2020, 1, 1)
     bounds = [start + datetime.timedelta(days=2 * i) for i in range(1001)]
     stats = search.DateShares(rows=1_000_000.0, bounds=bounds)
-    monkeypatch.setattr(search, "_date_stats", lambda: stats)
+    monkeypatch.setattr(search, "date_shares", lambda: stats)
     cutoffs = list(search._newest_cutoffs(limit, expected))
     assert bool(cutoffs) == ranged
     # Each wider range starts earlier; the first holds about 1.5 × limit matches.
@@ -251,7 +251,7 @@ def test_newest_cutoffs_follow_the_common_dates(monkeypatch):
         bounds=[day(2020, 1, 1) + datetime.timedelta(days=i) for i in range(0, 1461, 4)],
         common=[(day(2024, 6, 1), 0.2)],
     )
-    monkeypatch.setattr(search, "_date_stats", lambda: stats)
+    monkeypatch.setattr(search, "date_shares", lambda: stats)
     monkeypatch.setattr(search, "RANGE_ROW_COST", 0)
     # 1,000 of 100,000 matches: 1.5% of rows, then 6%, both on the common day (asked
     # once); 24% reaches back into the histogram's dates; 96% ends the ladder.
