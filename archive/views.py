@@ -35,13 +35,14 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import CharField, Count, F, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear, Substr
@@ -989,6 +990,25 @@ class _Echo:
         return value
 
 
+@contextmanager
+def whole_result_plans():
+    """A transaction in which PostgreSQL plans queries for reading every row.
+
+    Django iterates with a server-side cursor, which the planner expects to be read only
+    in part (``cursor_tuple_fraction`` 0.1): it then walks the date index and tests each
+    article against the filter, which for an export of a search or a province takes 7 to
+    14 times longer than finding the matches and sorting them (measured at a million
+    articles). Inside a transaction the cursor also streams rather than being held."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        yield
+
+
+CSV_LINES_PER_CHUNK = 500
+
+
 def csv_response(listing, name):
     header = ["id", "published", "title", "subtitle", "source", "authors", "original_url", "page"]
     rows = (
@@ -997,13 +1017,22 @@ def csv_response(listing, name):
         .iterator(chunk_size=2000)
     )
     writer = csv.writer(_Echo())
+    # Every row's page URL from one reverse() (one per row was a fifth of an export's time).
+    marker = "987654321"
+    page_head, page_tail = reverse("archive:article", args=[int(marker)]).split(marker)
 
     def stream():
         yield "\ufeff" + writer.writerow(header)
-        for pk, published, title, subtitle, source, authors, url in rows:
-            page = reverse("archive:article", args=[pk])
-            line = [pk, published, title, subtitle, source, "、".join(authors or []), url, page]
-            yield writer.writerow([csv_cell(v) for v in line])
+        lines = []
+        with whole_result_plans():
+            for pk, published, title, subtitle, source, authors, url in rows:
+                page = f"{page_head}{pk}{page_tail}"
+                line = [pk, published, title, subtitle, source, "、".join(authors or []), url, page]
+                lines.append(writer.writerow([csv_cell(v) for v in line]))
+                if len(lines) == CSV_LINES_PER_CHUNK:
+                    yield "".join(lines)
+                    lines = []
+        yield "".join(lines)
 
     response = StreamingHttpResponse(
         (chunk.encode("utf-8") for chunk in stream()), content_type="text/csv; charset=utf-8"

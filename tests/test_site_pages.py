@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from test_site_data import *  # noqa: F403  (the archive_data and fresh_cache fixtures)
 from test_site_data import make_article
 
@@ -169,19 +170,48 @@ def test_facet_links_are_shareable_urls(client, archive_data):
 # --- CSV and Atom ---------------------------------------------------------------------
 
 
-def test_csv_export_streams_every_row_with_bom(client, db, gazetteer):
+def test_csv_export_streams_every_row_with_bom(client, db, gazetteer, monkeypatch):
+    from archive import views
+
+    monkeypatch.setattr(views, "CSV_LINES_PER_CHUNK", 7)  # 60 rows: several chunks
     for i in range(60):
         make_article(f"稿件{i:02d}", f"正文{i}", published=datetime.date(2022, 5, 1))
     response = client.get("/?format=csv")
     assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    raw = content(response)
+    chunks = list(response.streaming_content)
+    assert len(chunks) == 1 + 9  # the header, then eight full chunks and the rest
+    raw = b"".join(chunks)
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["id", "published", "title"]
+    assert rows[0] == [
+        "id", "published", "title", "subtitle", "source", "authors", "original_url", "page"
+    ]  # fmt: skip
     assert len(rows) == 61
-    assert {r[2] for r in rows[1:]} == {f"稿件{i:02d}" for i in range(60)}
+    # Newest first; on one date, the later article first.
+    assert [r[2] for r in rows[1:]] == [f"稿件{i:02d}" for i in range(59, -1, -1)]
+    assert all(r[7] == reverse("archive:article", args=[int(r[0])]) for r in rows[1:])
+    assert client.get(rows[1][7]).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exports_are_planned_for_every_row_and_the_setting_ends_with_them(gazetteer):
+    from django.db import connection
+
+    from archive.views import whole_result_plans
+
+    if connection.vendor != "postgresql":
+        pytest.skip("cursor_tuple_fraction is PostgreSQL's")
+
+    def fraction():
+        with connection.cursor() as cur:
+            cur.execute("SHOW cursor_tuple_fraction")
+            return float(cur.fetchone()[0])
+
+    with whole_result_plans():
+        assert fraction() == 1.0
+    assert fraction() == 0.1
 
 
 def test_csv_of_a_filtered_list(client, archive_data):
