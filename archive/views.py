@@ -506,7 +506,10 @@ class Listing:
                 qs = qs.filter(
                     Q(published__lt=day) | Q(published=day, pk__lt=pk) | Q(published__isnull=True)
                 )
-        return list(qs[:limit])
+        # The ids first, then their rows: the date order then walks the narrow keyset index
+        # and tests the filter there, not on whole article rows (a prefecture's page at a
+        # million articles read 18,000 of them to show 21).
+        return articles_in_order(list(qs.values_list("pk", flat=True)[:limit]))
 
     def page(self):
         """The rows of the current page and the URL of the next one (or None)."""
