@@ -11,10 +11,11 @@ Backends (chosen by ``connection.vendor``; the index itself is built by migratio
   kept in sync by triggers on ``archive_article``; ranked by FTS5's bm25 ``rank``.
 - PostgreSQL: a side table ``archive_article_search`` (article id, date, whether public,
   ``to_tsvector('simple', search_text)``) kept in sync by triggers on ``archive_article``
-  (migration 0006), with one GIN index over the words and the date of public rows
-  (btree_gin, migration 0007); ranked by ``ts_rank_cd``. Its rows hold no title or body, so
-  it is about a sixth of the article table's size in the benchmark; a search with no other
-  filter than dates is answered from it alone (``public_ids``, ``rank_order``), and the
+  (migration 0006), with one GIN index over the words, the date and the region keys of
+  public rows (btree_gin, migrations 0007 and 0010); ranked by ``ts_rank_cd``. Its rows
+  hold no title or body, so it is about a sixth of the article table's size in the
+  benchmark; a search with no other filter than dates and a region is answered from it
+  alone (``public_ids``, ``rank_order``), and the
   planner's estimate of its size (``estimate``) stands in for a count of a large set.
 
 The user's text never reaches the engine's query syntax: each word becomes a quoted
@@ -85,12 +86,19 @@ PG_TEARDOWN = [
 ]
 
 PG_TABLE = "archive_article_search"
+# Public rows only, and the date beside the words (btree_gin): a search within a date
+# range is answered inside the index, and so are the newest matches (``public_ids``),
+# found from a cutoff date on instead of by reading the vector of every row passed. This is
+# the index migrations 0006 and 0007 build; 0010 adds the region keys to it.
+PG_WORD_DATE_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
+    "USING gin (search_vector, published) WHERE public"
+)
 PG_TABLE_INDEXES = {
-    # Public rows only, and the date beside the words (btree_gin): a search within a date
-    # range is answered inside the index, and so are the newest matches (``public_ids``),
-    # found from a cutoff date on instead of by reading the vector of every row passed.
+    # The index as it is now: the words, the date and the region keys (migration 0010), so
+    # that a search within a region intersects them in one index scan.
     "article_search_gin": f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
-    "USING gin (search_vector, published) WHERE public",
+    "USING gin (search_vector, published, region_keys) WHERE public",
 }
 PG_VECTOR = "to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))"
 # btree_gin is a trusted contrib extension: the database's owner may create it.
@@ -103,17 +111,17 @@ PG_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN search_vector SET STATISTI
 # looked for in (``public_ids``) are then a tenth as coarse. ANALYZE already samples enough
 # rows for it (the sample follows the largest statistics target).
 PG_DATE_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN published SET STATISTICS 1000"
-# Table, triggers, then the rows already there (the triggers keep up from here on), then
-# the indexes.
-PG_TABLE_SETUP = [
-    PG_EXTENSION,
-    f"""CREATE TABLE IF NOT EXISTS {PG_TABLE} (
-        article_id integer PRIMARY KEY,
-        published date,
-        public boolean NOT NULL,
-        search_vector tsvector NOT NULL
-    )""",
-    f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
+
+
+def _sync_function(region_keys: bool) -> str:
+    """The article table's trigger function for the search table (migration 0006 made it
+    without region keys, 0010 with them)."""
+    columns, values, keep = "", "", ""
+    if region_keys:
+        columns = ", region_keys"
+        values = ", archive_article_region_keys(NEW.id)"
+        keep = ", region_keys = EXCLUDED.region_keys"
+    return f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'DELETE' THEN
@@ -127,13 +135,26 @@ PG_TABLE_SETUP = [
             IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
                 DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
             END IF;
-            INSERT INTO {PG_TABLE} (article_id, published, public, search_vector)
-                VALUES (NEW.id, NEW.published, NEW.review_status = 'published', {PG_VECTOR})
+            INSERT INTO {PG_TABLE} (article_id, published, public, search_vector{columns})
+                VALUES (NEW.id, NEW.published, NEW.review_status = 'published', {PG_VECTOR}{values})
                 ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
-                    public = EXCLUDED.public, search_vector = EXCLUDED.search_vector;
+                    public = EXCLUDED.public, search_vector = EXCLUDED.search_vector{keep};
         END IF;
         RETURN NULL;
-    END $$""",
+    END $$"""
+
+
+# Table, triggers, then the rows already there (the triggers keep up from here on), then
+# the indexes.
+PG_TABLE_SETUP = [
+    PG_EXTENSION,
+    f"""CREATE TABLE IF NOT EXISTS {PG_TABLE} (
+        article_id integer PRIMARY KEY,
+        published date,
+        public boolean NOT NULL,
+        search_vector tsvector NOT NULL
+    )""",
+    _sync_function(region_keys=False),
     f"""CREATE OR REPLACE FUNCTION archive_article_search_truncate() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -152,7 +173,7 @@ PG_TABLE_SETUP = [
                to_tsvector('simple'::regconfig, search_text)
         FROM archive_article ON CONFLICT (article_id) DO NOTHING""",
     # After the backfill: building an index once is far cheaper than growing it row by row.
-    *PG_TABLE_INDEXES.values(),
+    PG_WORD_DATE_INDEX,
     PG_STATISTICS,
 ]
 PG_TABLE_TEARDOWN = [
@@ -161,6 +182,132 @@ PG_TABLE_TEARDOWN = [
     "DROP FUNCTION IF EXISTS archive_article_search_sync()",
     "DROP FUNCTION IF EXISTS archive_article_search_truncate()",
     f"DROP TABLE IF EXISTS {PG_TABLE}",
+]
+
+
+# --- region keys (migration 0010) -----------------------------------------------------
+# A search within a region (a province, a prefecture …) is answered in the search table too:
+# each row keeps the keys of the regions its article is linked to and of every region above
+# them (``region_key`` in archive/views.py: the GB/T 2260 code prefix a region's subtree
+# shares, or ``#<id>`` for a township without a code), in the GIN index beside the words and
+# the date, so the word's matches and the region's articles are intersected in one index
+# scan. The article table's date order tested the words of every article of the region it
+# passed (300 ms and more for a common word in a province at a million articles); with a
+# separate index for the keys the planner still took the region's rows and tested each.
+# The keys of a code: its province's prefix, its prefecture's, its own (as ``code_prefix``
+# in archive/views.py cuts them: 370000 → 37; 371500 → 37, 3715; 371522 → 37, 3715, 371522).
+PG_CODE_KEYS = """CREATE OR REPLACE FUNCTION archive_code_keys(c text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN c IS NULL OR c = '' THEN '{}'::text[]
+                WHEN left(c, 6) LIKE '__0000' THEN ARRAY[left(c, 2)]
+                WHEN left(c, 6) LIKE '____00' THEN ARRAY[left(c, 2), left(c, 4)]
+                ELSE ARRAY[left(c, 2), left(c, 4), left(c, 6)] END $$"""
+_REGION_KEYS_OF_LINKS = """archive_articleregion l
+    JOIN archive_region r ON r.id = l.region_id
+    LEFT JOIN archive_region p ON p.id = r.parent_id,
+    LATERAL unnest(CASE WHEN r.code IS NULL OR r.code = ''
+                        THEN ARRAY['#' || r.id] || archive_code_keys(p.code)
+                        ELSE archive_code_keys(r.code) END) AS k(key)"""
+PG_REGION_SETUP = [
+    PG_CODE_KEYS,
+    f"""CREATE OR REPLACE FUNCTION archive_article_region_keys(article bigint) RETURNS text[]
+    LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT k.key ORDER BY k.key), '{{}}')
+    FROM {_REGION_KEYS_OF_LINKS} WHERE l.article_id = article $$""",
+    f"ALTER TABLE {PG_TABLE} ADD COLUMN IF NOT EXISTS region_keys text[] NOT NULL DEFAULT '{{}}'",
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_regions(ids bigint[]) RETURNS void
+    LANGUAGE sql AS $$
+        UPDATE {PG_TABLE} s SET region_keys = archive_article_region_keys(s.article_id)
+        WHERE s.article_id = ANY(ids)
+            AND s.region_keys IS DISTINCT FROM archive_article_region_keys(s.article_id)
+    $$""",
+    _sync_function(region_keys=True),
+    # Per statement, with transition tables (a file's links are one update), as the facet
+    # rows are kept (archive/facet_rows.py).
+    """CREATE OR REPLACE FUNCTION archive_article_search_linked() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM archive_article_search_regions(ARRAY(SELECT DISTINCT article_id FROM new_rows));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM archive_article_search_regions(ARRAY(SELECT DISTINCT article_id FROM old_rows));
+        ELSE
+            PERFORM archive_article_search_regions(ARRAY(
+                SELECT article_id FROM new_rows UNION SELECT article_id FROM old_rows));
+        END IF;
+        RETURN NULL;
+    END $$""",
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_unlinked() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE {PG_TABLE} SET region_keys = '{{}}' WHERE region_keys <> '{{}}';
+        RETURN NULL;
+    END $$""",
+    # A region whose code or parent changes changes the keys of the articles linked to it
+    # and to the townships below it (whose keys include their parent's code).
+    """CREATE OR REPLACE FUNCTION archive_region_search_keys() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM archive_article_search_regions(ARRAY(
+            SELECT DISTINCT l.article_id FROM archive_articleregion l
+            JOIN archive_region r ON r.id = l.region_id
+            WHERE r.id IN (SELECT id FROM new_rows) OR r.parent_id IN (SELECT id FROM new_rows)));
+        RETURN NULL;
+    END $$""",
+]
+for _event, _refs in (
+    ("insert", "REFERENCING NEW TABLE AS new_rows"),
+    ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("delete", "REFERENCING OLD TABLE AS old_rows"),
+):
+    PG_REGION_SETUP += [
+        f"DROP TRIGGER IF EXISTS archive_articleregion_search_{_event} ON archive_articleregion",
+        f"CREATE TRIGGER archive_articleregion_search_{_event} AFTER {_event.upper()} "
+        f"ON archive_articleregion {_refs} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_linked()",
+    ]
+PG_REGION_SETUP += [
+    "DROP TRIGGER IF EXISTS archive_articleregion_search_truncate ON archive_articleregion",
+    "CREATE TRIGGER archive_articleregion_search_truncate AFTER TRUNCATE "
+    "ON archive_articleregion FOR EACH STATEMENT "
+    "EXECUTE FUNCTION archive_article_search_unlinked()",
+    "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
+    "CREATE TRIGGER archive_region_search_keys AFTER UPDATE ON archive_region "
+    "REFERENCING NEW TABLE AS new_rows "
+    "FOR EACH STATEMENT EXECUTE FUNCTION archive_region_search_keys()",
+    # The rows already there (same transaction as the triggers: nothing slips by). Every
+    # row is written again, and a GIN index of 150 words a row built anew is far cheaper
+    # than one grown by a million rows (minutes): the index goes, and comes back with the
+    # region keys in it.
+    "DROP INDEX IF EXISTS article_search_gin",
+    f"""UPDATE {PG_TABLE} s SET region_keys = k.keys FROM (
+        SELECT l.article_id, array_agg(DISTINCT k.key ORDER BY k.key) AS keys
+        FROM {_REGION_KEYS_OF_LINKS} GROUP BY l.article_id) k
+        WHERE k.article_id = s.article_id AND s.region_keys IS DISTINCT FROM k.keys""",
+    PG_TABLE_INDEXES["article_search_gin"],
+    f"ANALYZE {PG_TABLE}",
+]
+PG_REGION_TEARDOWN = [
+    *(
+        f"DROP TRIGGER IF EXISTS archive_articleregion_search_{event} ON archive_articleregion"
+        for event in ("insert", "update", "delete", "truncate")
+    ),
+    "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
+    _sync_function(region_keys=False),
+    "DROP INDEX IF EXISTS article_search_gin",
+    PG_WORD_DATE_INDEX,
+    f"ALTER TABLE {PG_TABLE} DROP COLUMN IF EXISTS region_keys",
+    *(
+        f"DROP FUNCTION IF EXISTS {name}"
+        for name in (
+            "archive_region_search_keys()",
+            "archive_article_search_unlinked()",
+            "archive_article_search_linked()",
+            "archive_article_search_regions(bigint[])",
+            "archive_article_region_keys(bigint)",
+            "archive_code_keys(text)",
+        )
+    ),
 ]
 
 
@@ -304,11 +451,15 @@ def _tsquery(query: Query) -> tuple[str, list]:
     return "(" + " && ".join(parts) + ")", params
 
 
-def _side_table_where(query: Query, dates=None) -> tuple[str, list]:
+def _side_table_where(query: Query, dates=None, region: str | None = None) -> tuple[str, list]:
     """The side table's condition for public matches of ``query`` within ``dates`` (a dict
-    of ``date``, ``from``, ``to``), and its parameters."""
+    of ``date``, ``from``, ``to``) and the region whose key is ``region`` (if given), and
+    its parameters."""
     tsquery, params = _tsquery(query)
     where = f"public AND search_vector @@ {tsquery}"
+    if region:
+        where += " AND region_keys @> ARRAY[%s]::text[]"
+        params.append(region)
     for key, op in (("date", "="), ("from", ">="), ("to", "<=")):
         if dates and dates.get(key):
             where += f" AND published {op} %s"
@@ -332,11 +483,11 @@ def plan_rows(sql: str, params: list) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def estimate(query: Query, dates=None) -> int:
-    """PostgreSQL only: the planner's estimate of the public articles matching ``query``,
-    from the side table's word statistics; close for common words, which are the sets
-    too large to count as a page is asked for."""
-    where, params = _side_table_where(query, dates)
+def estimate(query: Query, dates=None, region: str | None = None) -> int:
+    """PostgreSQL only: the planner's estimate of the public articles matching ``query``
+    (within ``dates`` and ``region``), from the side table's statistics; close for common
+    words, which are the sets too large to count as a page is asked for."""
+    where, params = _side_table_where(query, dates, region)
     return plan_rows(f"SELECT 1 FROM {PG_TABLE} WHERE {where}", params)
 
 
@@ -456,9 +607,11 @@ def public_ids(
     expected: int | None = None,
     after: tuple[datetime.date | None, int] | None = None,
     shares=None,
+    region: str | None = None,
 ) -> list[int]:
     """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
-    conditions ``dates``: a dict of ``date``, ``from``, ``to``), at most ``limit``, the
+    conditions ``dates``: a dict of ``date``, ``from``, ``to``, and the region key
+    ``region``), at most ``limit``, the
     newest first if ``newest`` (and then, given a keyset cursor ``after`` = (date or None,
     id), only those after it in that order); read from the side table alone.
 
@@ -470,7 +623,7 @@ def public_ids(
     sorted. ``shares`` reads the date statistics (``date_shares`` unless given: a page that
     asks twice passes a memo).
     """
-    where, params = _side_table_where(query, dates)
+    where, params = _side_table_where(query, dates, region)
     before = None
     if after is not None:
         day, pk = after
@@ -497,7 +650,7 @@ def public_ids(
     if not (dates and (dates.get("date") or dates.get("to"))) and not (after and not before):
         since = dates.get("from") if dates else None
         if expected is None:
-            expected = estimate(query, dates)
+            expected = estimate(query, dates, region)
         for cutoff in _newest_cutoffs(limit, expected, before, shares):
             if since and cutoff <= since:
                 break

@@ -301,6 +301,12 @@ def code_prefix(code: str) -> str:
     return code
 
 
+def region_key(region: Region) -> str:
+    """The key the search table keeps for every article in ``region``'s subtree (see
+    ``archive/search.py``): its code prefix, or ``#<id>`` for a township without a code."""
+    return code_prefix(region.code) if region.code else f"#{region.pk}"
+
+
 def subtree_ids(region: Region) -> list[int]:
     """The region and every division below it (coded ones by prefix, townships by their
     coded parent); one query, remembered on the instance (a page asks up to three times)."""
@@ -392,13 +398,16 @@ class Listing:
             qs = search.restrict(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
-        # A search filtered by nothing but dates is answered from PostgreSQL's narrow
-        # search table alone (see archive/search.py).
+        # A search filtered by nothing but dates and a region is answered from PostgreSQL's
+        # narrow search table alone (see archive/search.py).
         self.search_only = (
             bool(self.query)
             and connection.vendor == "postgresql"
-            and not any(p[name] or name in self.fixed for name in ENTITY_FILTERS)
+            and not any(
+                p[name] or name in self.fixed for name in ENTITY_FILTERS if name != "region"
+            )
         )
+        self.region_key = region_key(region) if region is not None else None
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
         self._count = None
@@ -427,6 +436,7 @@ class Listing:
                     limit=limit,
                     newest=True,
                     dates=self.dates,
+                    region=self.region_key,
                     expected=self.estimate(),
                     shares=self.date_shares,
                 )
@@ -492,6 +502,7 @@ class Listing:
                 limit=limit,
                 newest=True,
                 dates=self.dates,
+                region=self.region_key,
                 expected=self.estimate(),
                 after=cursor,
                 shares=self.date_shares,
@@ -588,7 +599,7 @@ class Listing:
         """PostgreSQL's estimate of the matching articles (statistics only, no scan)."""
         if self._estimate is None:
             if self.search_only:
-                self._estimate = search.estimate(self.query, self.dates)
+                self._estimate = search.estimate(self.query, self.dates, self.region_key)
             else:
                 sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
                 self._estimate = search.plan_rows(sql, list(params))
@@ -606,7 +617,9 @@ class Listing:
         give the count and, for a set that small, the facets (each facet query then reads
         the link tables by id instead of repeating the search)."""
         if self._ids is None and self.search_only:
-            self._ids = search.public_ids(self.query, limit=COUNT_CAP + 1, dates=self.dates)
+            self._ids = search.public_ids(
+                self.query, limit=COUNT_CAP + 1, dates=self.dates, region=self.region_key
+            )
         elif self._ids is None:
             qs = self.queryset.order_by().values_list("pk", flat=True)
             self._ids = list(qs[: COUNT_CAP + 1])

@@ -28,7 +28,7 @@ def forwards(apps, schema_editor):
         schema_editor.execute(search.PG_EXTENSION)
         schema_editor.execute("DROP INDEX IF EXISTS article_search_gin")
         schema_editor.execute("DROP INDEX IF EXISTS article_search_newest")
-        schema_editor.execute(search.PG_TABLE_INDEXES["article_search_gin"])
+        schema_editor.execute(search.PG_WORD_DATE_INDEX)
         schema_editor.execute(search.PG_STATISTICS)
         schema_editor.execute(f"ANALYZE {search.PG_TABLE}")
 

@@ -13,9 +13,9 @@ times the views in-process with Django's test client (DEBUG off) and prints p50/
 
   - the home list with and without stored facet counts (it runs refresh_facets and times
     it), the whole-page cache, a deep keyset page, a region page,
-  - faceted lists (a province + a tag; a prefecture + a source),
-  - searches: words matching 0.6% to 20% of articles, two words, a phrase, sort=new and
-    a sort=new page ten pages down,
+  - a prefecture's page, faceted lists (a province + a tag; a prefecture + a source),
+  - searches: words matching 0.6% to 20% of articles, two words, a phrase, words within a
+    province or a prefecture, sort=new and a sort=new page ten pages down,
 
 with the facet and page caches off unless a row says otherwise, and the time of the list's
 own search queries (first ranked page + count, which is the planner's estimate for a set
@@ -365,6 +365,7 @@ def main():
         row("list, keyset page 31", deep.replace("format=json", "x=1"), **cold)
         row("list / ?format=json", "/?format=json", **cold)
         row("region page /region/370000/ (stored counts)", "/region/370000/", **cold)
+        row("prefecture page /region/371500/", "/region/371500/", **cold)
         url = f"/?region=370000&tag={tag.pk}"
         results["facet"] = row(f"faceted {url}", url, **cold)
         url = f"/?region=371500&source={source.pk}"
@@ -380,6 +381,12 @@ def main():
             statistics.median(p[0] for p in search_p),
             max(p[1] for p in search_p),
         )
+        # Searches within a region, answered from the search index's region keys.
+        for q, code in (("作风", "370000"), ("工作", "370000"), ("茶叶", "371500")):
+            url = f"/?q={q}&region={code}"
+            data = client.get(url + "&format=json").json()
+            hits = f"~{data['count']:,}" if data["count_basis"] == "estimate" else data["count"]
+            row(f"search {url[2:]} ({hits} hits)", url, **cold)
         row("search q=工作&sort=new (newest first, all matches)", "/?q=工作&sort=new", **cold)
         deep_search = "/?q=茶叶&sort=new&format=json"
         for _ in range(10):  # ten pages down with the keyset cursor
