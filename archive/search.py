@@ -11,11 +11,11 @@ Backends (chosen by ``connection.vendor``; the index itself is built by migratio
   kept in sync by triggers on ``archive_article``; ranked by FTS5's bm25 ``rank``.
 - PostgreSQL: a side table ``archive_article_search`` (article id, date, whether public,
   ``to_tsvector('simple', search_text)``) kept in sync by triggers on ``archive_article``
-  (migration 0006), with one GIN index over the words, the date and the region keys of
-  public rows (btree_gin, migrations 0007 and 0010); ranked by ``ts_rank_cd``. Its rows
-  hold no title or body, so it is about a sixth of the article table's size in the
-  benchmark; a search with no other filter than dates and a region is answered from it
-  alone (``public_ids``, ``rank_order``), and the
+  (migration 0006), with one GIN index over the words, the date and the filter keys
+  (regions, source, tags, officials) of public rows (btree_gin, migrations 0007 and 0010);
+  ranked by ``ts_rank_cd``. Its rows hold no title or body, so it is about a sixth of the
+  article table's size in the benchmark; a search with any of the list's filters is
+  answered from it alone (``public_ids``, ``rank_order``), and the
   planner's estimate of its size (``estimate``) stands in for a count of a large set.
 
 The user's text never reaches the engine's query syntax: each word becomes a quoted
@@ -89,16 +89,16 @@ PG_TABLE = "archive_article_search"
 # Public rows only, and the date beside the words (btree_gin): a search within a date
 # range is answered inside the index, and so are the newest matches (``public_ids``),
 # found from a cutoff date on instead of by reading the vector of every row passed. This is
-# the index migrations 0006 and 0007 build; 0010 adds the region keys to it.
+# the index migrations 0006 and 0007 build; 0010 adds the filter keys to it.
 PG_WORD_DATE_INDEX = (
     f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
     "USING gin (search_vector, published) WHERE public"
 )
 PG_TABLE_INDEXES = {
-    # The index as it is now: the words, the date and the region keys (migration 0010), so
-    # that a search within a region intersects them in one index scan.
+    # The index as it is now: the words, the date and the filter keys (migration 0010), so
+    # that a search within a region, source, tag or official is one index scan.
     "article_search_gin": f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
-    "USING gin (search_vector, published, region_keys) WHERE public",
+    "USING gin (search_vector, published, filter_keys) WHERE public",
 }
 PG_VECTOR = "to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))"
 # btree_gin is a trusted contrib extension: the database's owner may create it.
@@ -113,14 +113,17 @@ PG_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN search_vector SET STATISTI
 PG_DATE_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN published SET STATISTICS 1000"
 
 
-def _sync_function(region_keys: bool) -> str:
+def _sync_function(filter_keys: bool) -> str:
     """The article table's trigger function for the search table (migration 0006 made it
-    without region keys, 0010 with them)."""
-    columns, values, keep = "", "", ""
-    if region_keys:
-        columns = ", region_keys"
-        values = ", archive_article_region_keys(NEW.id)"
-        keep = ", region_keys = EXCLUDED.region_keys"
+    without filter keys, 0010 with them: a new row gets its keys, a changed source its key)."""
+    columns = values = keep = rekey = ""
+    if filter_keys:
+        columns = ", filter_keys"
+        values = ", archive_article_filter_keys(NEW.id)"
+        keep = ", filter_keys = EXCLUDED.filter_keys"
+        rekey = """,
+                    filter_keys = CASE WHEN NEW.source_id IS DISTINCT FROM OLD.source_id
+                        THEN archive_article_filter_keys(NEW.id) ELSE filter_keys END"""
     return f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -129,7 +132,7 @@ def _sync_function(region_keys: bool) -> str:
         ELSIF TG_OP = 'UPDATE' AND NEW.id = OLD.id
                 AND NEW.search_text IS NOT DISTINCT FROM OLD.search_text THEN
             UPDATE {PG_TABLE}
-                SET published = NEW.published, public = NEW.review_status = 'published'
+                SET published = NEW.published, public = NEW.review_status = 'published'{rekey}
                 WHERE article_id = NEW.id;
         ELSE
             IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
@@ -144,6 +147,18 @@ def _sync_function(region_keys: bool) -> str:
     END $$"""
 
 
+def _sync_trigger(columns: str) -> list[str]:
+    return [
+        "DROP TRIGGER IF EXISTS archive_article_search_rows ON archive_article",
+        "CREATE TRIGGER archive_article_search_rows "
+        f"AFTER INSERT OR DELETE OR UPDATE OF {columns} "
+        "ON archive_article FOR EACH ROW EXECUTE FUNCTION archive_article_search_sync()",
+    ]
+
+
+SYNC_COLUMNS = "id, search_text, published, review_status"
+
+
 # Table, triggers, then the rows already there (the triggers keep up from here on), then
 # the indexes.
 PG_TABLE_SETUP = [
@@ -154,17 +169,14 @@ PG_TABLE_SETUP = [
         public boolean NOT NULL,
         search_vector tsvector NOT NULL
     )""",
-    _sync_function(region_keys=False),
+    _sync_function(filter_keys=False),
     f"""CREATE OR REPLACE FUNCTION archive_article_search_truncate() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         TRUNCATE {PG_TABLE};
         RETURN NULL;
     END $$""",
-    "DROP TRIGGER IF EXISTS archive_article_search_rows ON archive_article",
-    "CREATE TRIGGER archive_article_search_rows "
-    "AFTER INSERT OR DELETE OR UPDATE OF id, search_text, published, review_status "
-    "ON archive_article FOR EACH ROW EXECUTE FUNCTION archive_article_search_sync()",
+    *_sync_trigger(SYNC_COLUMNS),
     "DROP TRIGGER IF EXISTS archive_article_search_truncate ON archive_article",
     "CREATE TRIGGER archive_article_search_truncate AFTER TRUNCATE ON archive_article "
     "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_truncate()",
@@ -185,15 +197,18 @@ PG_TABLE_TEARDOWN = [
 ]
 
 
-# --- region keys (migration 0010) -----------------------------------------------------
-# A search within a region (a province, a prefecture …) is answered in the search table too:
-# each row keeps the keys of the regions its article is linked to and of every region above
-# them (``region_key`` in archive/views.py: the GB/T 2260 code prefix a region's subtree
-# shares, or ``#<id>`` for a township without a code), in the GIN index beside the words and
-# the date, so the word's matches and the region's articles are intersected in one index
-# scan. The article table's date order tested the words of every article of the region it
-# passed (300 ms and more for a common word in a province at a million articles); with a
-# separate index for the keys the planner still took the region's rows and tested each.
+# --- filter keys (migration 0010) -----------------------------------------------------
+# A search within a region, a source, a tag or an official is answered in the search table
+# too: each row keeps its article's filter keys, ``r`` + the key of every region it is
+# linked to and of each region above (``region_key`` in archive/views.py: the GB/T 2260
+# code prefix a region's subtree shares, or ``#<id>`` for a township without a code),
+# ``s`` + its source, ``t`` + each tag, ``p`` + each official mentioned, in the GIN index
+# beside the words and the date. The word's matches and the filter's articles are then
+# intersected in one index scan. The article table's date order tested the words of every
+# article of the filter it passed (130–320 ms for a common word in a province, a source or
+# a tag at a million articles); with a separate index for the keys the planner still took
+# the filter's rows and tested each.
+#
 # The keys of a code: its province's prefix, its prefecture's, its own (as ``code_prefix``
 # in archive/views.py cuts them: 370000 → 37; 371500 → 37, 3715; 371522 → 37, 3715, 371522).
 PG_CODE_KEYS = """CREATE OR REPLACE FUNCTION archive_code_keys(c text) RETURNS text[]
@@ -202,45 +217,53 @@ PG_CODE_KEYS = """CREATE OR REPLACE FUNCTION archive_code_keys(c text) RETURNS t
                 WHEN left(c, 6) LIKE '__0000' THEN ARRAY[left(c, 2)]
                 WHEN left(c, 6) LIKE '____00' THEN ARRAY[left(c, 2), left(c, 4)]
                 ELSE ARRAY[left(c, 2), left(c, 4), left(c, 6)] END $$"""
-_REGION_KEYS_OF_LINKS = """archive_articleregion l
-    JOIN archive_region r ON r.id = l.region_id
-    LEFT JOIN archive_region p ON p.id = r.parent_id,
-    LATERAL unnest(CASE WHEN r.code IS NULL OR r.code = ''
-                        THEN ARRAY['#' || r.id] || archive_code_keys(p.code)
-                        ELSE archive_code_keys(r.code) END) AS k(key)"""
-PG_REGION_SETUP = [
+PG_FILTER_KEYS = """CREATE OR REPLACE FUNCTION archive_article_filter_keys(article bigint)
+    RETURNS text[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(DISTINCT k ORDER BY k), '{}') FROM (
+        SELECT 'r' || rk FROM archive_articleregion l
+            JOIN archive_region r ON r.id = l.region_id
+            LEFT JOIN archive_region p ON p.id = r.parent_id,
+            LATERAL unnest(CASE WHEN r.code IS NULL OR r.code = ''
+                                THEN ARRAY['#' || r.id] || archive_code_keys(p.code)
+                                ELSE archive_code_keys(r.code) END) AS rk
+            WHERE l.article_id = article
+        UNION ALL SELECT 's' || a.source_id FROM archive_article a
+            WHERE a.id = article AND a.source_id IS NOT NULL
+        UNION ALL SELECT 't' || t.tag_id FROM archive_articletag t WHERE t.article_id = article
+        UNION ALL SELECT 'p' || m.person_id FROM archive_mention m WHERE m.article_id = article
+    ) keys(k) $$"""
+KEYED_LINKS = ("archive_articleregion", "archive_articletag", "archive_mention")
+PG_FILTER_SETUP = [
     PG_CODE_KEYS,
-    f"""CREATE OR REPLACE FUNCTION archive_article_region_keys(article bigint) RETURNS text[]
-    LANGUAGE sql STABLE AS $$
-    SELECT coalesce(array_agg(DISTINCT k.key ORDER BY k.key), '{{}}')
-    FROM {_REGION_KEYS_OF_LINKS} WHERE l.article_id = article $$""",
-    f"ALTER TABLE {PG_TABLE} ADD COLUMN IF NOT EXISTS region_keys text[] NOT NULL DEFAULT '{{}}'",
-    f"""CREATE OR REPLACE FUNCTION archive_article_search_regions(ids bigint[]) RETURNS void
+    f"ALTER TABLE {PG_TABLE} ADD COLUMN IF NOT EXISTS filter_keys text[] NOT NULL DEFAULT '{{}}'",
+    PG_FILTER_KEYS,
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_rekey(ids bigint[]) RETURNS void
     LANGUAGE sql AS $$
-        UPDATE {PG_TABLE} s SET region_keys = archive_article_region_keys(s.article_id)
-        WHERE s.article_id = ANY(ids)
-            AND s.region_keys IS DISTINCT FROM archive_article_region_keys(s.article_id)
+        UPDATE {PG_TABLE} s SET filter_keys = k.keys
+        FROM (SELECT i AS id, archive_article_filter_keys(i) AS keys FROM unnest(ids) i) k
+        WHERE s.article_id = k.id AND s.filter_keys IS DISTINCT FROM k.keys
     $$""",
-    _sync_function(region_keys=True),
+    _sync_function(filter_keys=True),
+    *_sync_trigger(SYNC_COLUMNS + ", source_id"),
     # Per statement, with transition tables (a file's links are one update), as the facet
     # rows are kept (archive/facet_rows.py).
     """CREATE OR REPLACE FUNCTION archive_article_search_linked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
-            PERFORM archive_article_search_regions(ARRAY(SELECT DISTINCT article_id FROM new_rows));
+            PERFORM archive_article_search_rekey(ARRAY(SELECT DISTINCT article_id FROM new_rows));
         ELSIF TG_OP = 'DELETE' THEN
-            PERFORM archive_article_search_regions(ARRAY(SELECT DISTINCT article_id FROM old_rows));
+            PERFORM archive_article_search_rekey(ARRAY(SELECT DISTINCT article_id FROM old_rows));
         ELSE
-            PERFORM archive_article_search_regions(ARRAY(
+            PERFORM archive_article_search_rekey(ARRAY(
                 SELECT article_id FROM new_rows UNION SELECT article_id FROM old_rows));
         END IF;
         RETURN NULL;
     END $$""",
-    f"""CREATE OR REPLACE FUNCTION archive_article_search_unlinked() RETURNS trigger
+    f"""CREATE OR REPLACE FUNCTION archive_article_search_relinked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        UPDATE {PG_TABLE} SET region_keys = '{{}}' WHERE region_keys <> '{{}}';
+        PERFORM archive_article_search_rekey(ARRAY(SELECT article_id FROM {PG_TABLE}));
         RETURN NULL;
     END $$""",
     # A region whose code or parent changes changes the keys of the articles linked to it
@@ -248,29 +271,30 @@ PG_REGION_SETUP = [
     """CREATE OR REPLACE FUNCTION archive_region_search_keys() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM archive_article_search_regions(ARRAY(
+        PERFORM archive_article_search_rekey(ARRAY(
             SELECT DISTINCT l.article_id FROM archive_articleregion l
             JOIN archive_region r ON r.id = l.region_id
             WHERE r.id IN (SELECT id FROM new_rows) OR r.parent_id IN (SELECT id FROM new_rows)));
         RETURN NULL;
     END $$""",
 ]
-for _event, _refs in (
-    ("insert", "REFERENCING NEW TABLE AS new_rows"),
-    ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-    ("delete", "REFERENCING OLD TABLE AS old_rows"),
-):
-    PG_REGION_SETUP += [
-        f"DROP TRIGGER IF EXISTS archive_articleregion_search_{_event} ON archive_articleregion",
-        f"CREATE TRIGGER archive_articleregion_search_{_event} AFTER {_event.upper()} "
-        f"ON archive_articleregion {_refs} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_linked()",
+for _link in KEYED_LINKS:
+    for _event, _refs in (
+        ("insert", "REFERENCING NEW TABLE AS new_rows"),
+        ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("delete", "REFERENCING OLD TABLE AS old_rows"),
+    ):
+        PG_FILTER_SETUP += [
+            f"DROP TRIGGER IF EXISTS {_link}_search_{_event} ON {_link}",
+            f"CREATE TRIGGER {_link}_search_{_event} AFTER {_event.upper()} ON {_link} {_refs} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_linked()",
+        ]
+    PG_FILTER_SETUP += [
+        f"DROP TRIGGER IF EXISTS {_link}_search_truncate ON {_link}",
+        f"CREATE TRIGGER {_link}_search_truncate AFTER TRUNCATE ON {_link} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_relinked()",
     ]
-PG_REGION_SETUP += [
-    "DROP TRIGGER IF EXISTS archive_articleregion_search_truncate ON archive_articleregion",
-    "CREATE TRIGGER archive_articleregion_search_truncate AFTER TRUNCATE "
-    "ON archive_articleregion FOR EACH STATEMENT "
-    "EXECUTE FUNCTION archive_article_search_unlinked()",
+PG_FILTER_SETUP += [
     "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
     "CREATE TRIGGER archive_region_search_keys AFTER UPDATE ON archive_region "
     "REFERENCING NEW TABLE AS new_rows "
@@ -278,33 +302,35 @@ PG_REGION_SETUP += [
     # The rows already there (same transaction as the triggers: nothing slips by). Every
     # row is written again, and a GIN index of 150 words a row built anew is far cheaper
     # than one grown by a million rows (minutes): the index goes, and comes back with the
-    # region keys in it.
+    # filter keys in it.
     "DROP INDEX IF EXISTS article_search_gin",
-    f"""UPDATE {PG_TABLE} s SET region_keys = k.keys FROM (
-        SELECT l.article_id, array_agg(DISTINCT k.key ORDER BY k.key) AS keys
-        FROM {_REGION_KEYS_OF_LINKS} GROUP BY l.article_id) k
-        WHERE k.article_id = s.article_id AND s.region_keys IS DISTINCT FROM k.keys""",
+    f"""UPDATE {PG_TABLE} s SET filter_keys = k.keys
+        FROM (SELECT article_id, archive_article_filter_keys(article_id) AS keys
+              FROM {PG_TABLE}) k
+        WHERE k.article_id = s.article_id AND s.filter_keys IS DISTINCT FROM k.keys""",
     PG_TABLE_INDEXES["article_search_gin"],
     f"ANALYZE {PG_TABLE}",
 ]
-PG_REGION_TEARDOWN = [
+PG_FILTER_TEARDOWN = [
     *(
-        f"DROP TRIGGER IF EXISTS archive_articleregion_search_{event} ON archive_articleregion"
+        f"DROP TRIGGER IF EXISTS {link}_search_{event} ON {link}"
+        for link in KEYED_LINKS
         for event in ("insert", "update", "delete", "truncate")
     ),
     "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
-    _sync_function(region_keys=False),
+    _sync_function(filter_keys=False),
+    *_sync_trigger(SYNC_COLUMNS),
     "DROP INDEX IF EXISTS article_search_gin",
     PG_WORD_DATE_INDEX,
-    f"ALTER TABLE {PG_TABLE} DROP COLUMN IF EXISTS region_keys",
+    f"ALTER TABLE {PG_TABLE} DROP COLUMN IF EXISTS filter_keys",
     *(
         f"DROP FUNCTION IF EXISTS {name}"
         for name in (
             "archive_region_search_keys()",
-            "archive_article_search_unlinked()",
+            "archive_article_search_relinked()",
             "archive_article_search_linked()",
-            "archive_article_search_regions(bigint[])",
-            "archive_article_region_keys(bigint)",
+            "archive_article_search_rekey(bigint[])",
+            "archive_article_filter_keys(bigint)",
             "archive_code_keys(text)",
         )
     ),
@@ -451,15 +477,15 @@ def _tsquery(query: Query) -> tuple[str, list]:
     return "(" + " && ".join(parts) + ")", params
 
 
-def _side_table_where(query: Query, dates=None, region: str | None = None) -> tuple[str, list]:
+def _side_table_where(query: Query, dates=None, keys=None) -> tuple[str, list]:
     """The side table's condition for public matches of ``query`` within ``dates`` (a dict
-    of ``date``, ``from``, ``to``) and the region whose key is ``region`` (if given), and
-    its parameters."""
+    of ``date``, ``from``, ``to``) that have every filter key in ``keys`` (if given; see
+    "filter keys" above), and its parameters."""
     tsquery, params = _tsquery(query)
     where = f"public AND search_vector @@ {tsquery}"
-    if region:
-        where += " AND region_keys @> ARRAY[%s]::text[]"
-        params.append(region)
+    if keys:
+        where += " AND filter_keys @> %s::text[]"
+        params.append(list(keys))
     for key, op in (("date", "="), ("from", ">="), ("to", "<=")):
         if dates and dates.get(key):
             where += f" AND published {op} %s"
@@ -483,11 +509,11 @@ def plan_rows(sql: str, params: list) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def estimate(query: Query, dates=None, region: str | None = None) -> int:
+def estimate(query: Query, dates=None, keys=None) -> int:
     """PostgreSQL only: the planner's estimate of the public articles matching ``query``
-    (within ``dates`` and ``region``), from the side table's statistics; close for common
-    words, which are the sets too large to count as a page is asked for."""
-    where, params = _side_table_where(query, dates, region)
+    (within ``dates``, with the filter ``keys``), from the side table's statistics; close
+    for common words, which are the sets too large to count as a page is asked for."""
+    where, params = _side_table_where(query, dates, keys)
     return plan_rows(f"SELECT 1 FROM {PG_TABLE} WHERE {where}", params)
 
 
@@ -607,11 +633,11 @@ def public_ids(
     expected: int | None = None,
     after: tuple[datetime.date | None, int] | None = None,
     shares=None,
-    region: str | None = None,
+    keys=None,
 ) -> list[int]:
     """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
-    conditions ``dates``: a dict of ``date``, ``from``, ``to``, and the region key
-    ``region``), at most ``limit``, the
+    conditions ``dates``: a dict of ``date``, ``from``, ``to``, and the filter ``keys``),
+    at most ``limit``, the
     newest first if ``newest`` (and then, given a keyset cursor ``after`` = (date or None,
     id), only those after it in that order); read from the side table alone.
 
@@ -623,7 +649,7 @@ def public_ids(
     sorted. ``shares`` reads the date statistics (``date_shares`` unless given: a page that
     asks twice passes a memo).
     """
-    where, params = _side_table_where(query, dates, region)
+    where, params = _side_table_where(query, dates, keys)
     before = None
     if after is not None:
         day, pk = after
@@ -650,7 +676,7 @@ def public_ids(
     if not (dates and (dates.get("date") or dates.get("to"))) and not (after and not before):
         since = dates.get("from") if dates else None
         if expected is None:
-            expected = estimate(query, dates, region)
+            expected = estimate(query, dates, keys)
         for cutoff in _newest_cutoffs(limit, expected, before, shares):
             if since and cutoff <= since:
                 break

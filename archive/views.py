@@ -96,7 +96,7 @@ FEED_SIZE = 50
 FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
 FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to")
-ENTITY_FILTERS = ("region", "source", "tag", "official")
+FILTER_KEY_PREFIX = {"source": "s", "tag": "t", "official": "p"}  # regions: "r"
 CSV_DANGER = ("=", "+", "-", "@", "\t", "\r")
 CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}|~)\.(\d{1,19})$")
 
@@ -359,6 +359,8 @@ class Listing:
             region = find_region(p["region"])
             self.active["region"] = (region.name, region)
         self.region = region
+        # The search table's keys of these filters (see "filter keys" in archive/search.py).
+        self.filter_keys = ["r" + region_key(region)] if region is not None else []
         linked = []  # article ids of the tag and official filters
         for name, model in (("source", Source), ("tag", Tag), ("official", Person)):
             obj = self.fixed.get(name)
@@ -369,6 +371,7 @@ class Listing:
                 self.active[name] = (obj.name, obj)
             if obj is None:
                 continue
+            self.filter_keys.append(FILTER_KEY_PREFIX[name] + str(obj.pk))
             if name == "source":
                 qs = qs.filter(source=obj)
             elif name == "tag":
@@ -398,16 +401,9 @@ class Listing:
             qs = search.restrict(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
-        # A search filtered by nothing but dates and a region is answered from PostgreSQL's
-        # narrow search table alone (see archive/search.py).
-        self.search_only = (
-            bool(self.query)
-            and connection.vendor == "postgresql"
-            and not any(
-                p[name] or name in self.fixed for name in ENTITY_FILTERS if name != "region"
-            )
-        )
-        self.region_key = region_key(region) if region is not None else None
+        # A search is answered from PostgreSQL's narrow search table alone, whatever the
+        # filters (see archive/search.py).
+        self.search_only = bool(self.query) and connection.vendor == "postgresql"
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
         self._count = None
@@ -436,7 +432,7 @@ class Listing:
                     limit=limit,
                     newest=True,
                     dates=self.dates,
-                    region=self.region_key,
+                    keys=self.filter_keys,
                     expected=self.estimate(),
                     shares=self.date_shares,
                 )
@@ -502,7 +498,7 @@ class Listing:
                 limit=limit,
                 newest=True,
                 dates=self.dates,
-                region=self.region_key,
+                keys=self.filter_keys,
                 expected=self.estimate(),
                 after=cursor,
                 shares=self.date_shares,
@@ -599,7 +595,7 @@ class Listing:
         """PostgreSQL's estimate of the matching articles (statistics only, no scan)."""
         if self._estimate is None:
             if self.search_only:
-                self._estimate = search.estimate(self.query, self.dates, self.region_key)
+                self._estimate = search.estimate(self.query, self.dates, self.filter_keys)
             else:
                 sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
                 self._estimate = search.plan_rows(sql, list(params))
@@ -618,7 +614,7 @@ class Listing:
         the link tables by id instead of repeating the search)."""
         if self._ids is None and self.search_only:
             self._ids = search.public_ids(
-                self.query, limit=COUNT_CAP + 1, dates=self.dates, region=self.region_key
+                self.query, limit=COUNT_CAP + 1, dates=self.dates, keys=self.filter_keys
             )
         elif self._ids is None:
             qs = self.queryset.order_by().values_list("pk", flat=True)

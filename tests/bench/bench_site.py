@@ -15,7 +15,7 @@ times the views in-process with Django's test client (DEBUG off) and prints p50/
     it), the whole-page cache, a deep keyset page, a region page,
   - a prefecture's page, faceted lists (a province + a tag; a prefecture + a source),
   - searches: words matching 0.6% to 20% of articles, two words, a phrase, words within a
-    province or a prefecture, sort=new and a sort=new page ten pages down,
+    province, a prefecture, a tag or a source, sort=new and a sort=new page ten pages down,
 
 with the facet and page caches off unless a row says otherwise, and the time of the list's
 own search queries (first ranked page + count, which is the planner's estimate for a set
@@ -381,9 +381,15 @@ def main():
             statistics.median(p[0] for p in search_p),
             max(p[1] for p in search_p),
         )
-        # Searches within a region, answered from the search index's region keys.
-        for q, code in (("作风", "370000"), ("工作", "370000"), ("茶叶", "371500")):
-            url = f"/?q={q}&region={code}"
+        # Searches within a filter, answered from the search index's filter keys.
+        for q, extra in (
+            ("作风", "region=370000"),
+            ("工作", "region=370000"),
+            ("茶叶", "region=371500"),
+            ("作风", f"tag={tag.pk}"),
+            ("工作", f"source={source.pk}"),
+        ):
+            url = f"/?q={q}&{extra}"
             data = client.get(url + "&format=json").json()
             hits = f"~{data['count']:,}" if data["count_basis"] == "estimate" else data["count"]
             row(f"search {url[2:]} ({hits} hits)", url, **cold)

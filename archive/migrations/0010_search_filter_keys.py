@@ -1,7 +1,8 @@
-"""PostgreSQL: the search table keeps each article's region keys (the code prefixes of its
-regions and of every region above them) in a GIN index of their own, kept by triggers on
-the region links and the regions, so that a search within a region is answered in the
-search table's indexes. See ``archive/search.py`` (region keys). SQLite is untouched.
+"""PostgreSQL: the search table keeps each article's filter keys (its regions and every
+region above them, its source, tags and officials) in its GIN index beside the words and
+the date, kept by triggers on the articles, the three link tables and the regions, so that
+a search within any of the list's filters is answered in one index scan. See
+``archive/search.py`` (filter keys). SQLite is untouched.
 """
 
 from django.db import migrations
@@ -12,13 +13,13 @@ from archive import search
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for sql in search.PG_REGION_SETUP:
+        for sql in search.PG_FILTER_SETUP:
             schema_editor.execute(sql)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        for sql in search.PG_REGION_TEARDOWN:
+        for sql in search.PG_FILTER_TEARDOWN:
             schema_editor.execute(sql)
 
 
