@@ -53,6 +53,25 @@ def _arrays(alias: str) -> str:
     )
 
 
+def linked_trigger_function(name: str, apply: str) -> str:
+    """A trigger function for the three statements of a link table that calls ``apply``
+    (a function of ``ids bigint[]``) with the articles the statement touched; each branch
+    names only the transition tables its statement has."""
+    return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM {apply}(ARRAY(SELECT DISTINCT article_id FROM new_rows));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM {apply}(ARRAY(SELECT DISTINCT article_id FROM old_rows));
+        ELSE
+            PERFORM {apply}(ARRAY(
+                SELECT article_id FROM new_rows UNION SELECT article_id FROM old_rows));
+        END IF;
+        RETURN NULL;
+    END $$"""
+
+
 SETUP = [
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         article_id bigint PRIMARY KEY,
@@ -94,21 +113,7 @@ SETUP = [
         TRUNCATE {TABLE};
         RETURN NULL;
     END $$""",
-    # One function for the three statements of every link table; each branch names only
-    # the transition tables its statement has.
-    """CREATE OR REPLACE FUNCTION archive_article_facets_linked() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM archive_article_facets_links(ARRAY(SELECT DISTINCT article_id FROM new_rows));
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM archive_article_facets_links(ARRAY(SELECT DISTINCT article_id FROM old_rows));
-        ELSE
-            PERFORM archive_article_facets_links(ARRAY(
-                SELECT article_id FROM new_rows UNION SELECT article_id FROM old_rows));
-        END IF;
-        RETURN NULL;
-    END $$""",
+    linked_trigger_function("archive_article_facets_linked", "archive_article_facets_links"),
     f"""CREATE OR REPLACE FUNCTION archive_article_facets_relinked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN

@@ -39,7 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.extraction.entities import simplified
-from archive.facet_rows import id_array
+from archive.facet_rows import id_array, linked_trigger_function
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
@@ -247,19 +247,7 @@ PG_FILTER_SETUP = [
     *_sync_trigger(SYNC_COLUMNS + ", source_id"),
     # Per statement, with transition tables (a file's links are one update), as the facet
     # rows are kept (archive/facet_rows.py).
-    """CREATE OR REPLACE FUNCTION archive_article_search_linked() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM archive_article_search_rekey(ARRAY(SELECT DISTINCT article_id FROM new_rows));
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM archive_article_search_rekey(ARRAY(SELECT DISTINCT article_id FROM old_rows));
-        ELSE
-            PERFORM archive_article_search_rekey(ARRAY(
-                SELECT article_id FROM new_rows UNION SELECT article_id FROM old_rows));
-        END IF;
-        RETURN NULL;
-    END $$""",
+    linked_trigger_function("archive_article_search_linked", "archive_article_search_rekey"),
     f"""CREATE OR REPLACE FUNCTION archive_article_search_relinked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN

@@ -403,7 +403,7 @@ class Listing:
         self.queryset = qs
         # A search is answered from PostgreSQL's narrow search table alone, whatever the
         # filters (see archive/search.py).
-        self.search_only = bool(self.query) and connection.vendor == "postgresql"
+        self.from_search_table = bool(self.query) and connection.vendor == "postgresql"
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
         self._count = None
@@ -426,21 +426,26 @@ class Listing:
         """Primary keys of the newest ``limit`` matching articles (fetched once per limit:
         the ranked window and the facet sample are the same ids)."""
         if limit not in self._newest:
-            if self.search_only:
-                ids = search.public_ids(
-                    self.query,
-                    limit=limit,
-                    newest=True,
-                    dates=self.dates,
-                    keys=self.filter_keys,
-                    expected=self.estimate(),
-                    shares=self.date_shares,
-                )
+            if self.from_search_table:
+                ids = self.newest_in_search_table(limit)
             else:
                 qs = self.queryset.order_by(*newest_first()).values_list("pk", flat=True)
                 ids = list(qs[:limit])
             self._newest[limit] = ids
         return self._newest[limit]
+
+    def newest_in_search_table(self, limit, after=None):
+        """PostgreSQL: the newest ``limit`` matches (after the keyset cursor ``after``)."""
+        return search.public_ids(
+            self.query,
+            limit=limit,
+            newest=True,
+            dates=self.dates,
+            keys=self.filter_keys,
+            expected=self.estimate(),
+            after=after,
+            shares=self.date_shares,
+        )
 
     def ordered(self):
         qs = self.queryset
@@ -490,20 +495,10 @@ class Listing:
                 ranked = search.rank_order(self.query, self.newest(RANK_WINDOW))
                 return articles_in_order(ranked[start : start + limit])
             return list(self.ordered()[start : start + limit])
-        if self.search_only and self.few_ids() is None:
+        if self.from_search_table and self.few_ids() is None:
             # A large search newest first: the ids from the side table (the article
             # table's date order would test the words of every row it passes).
-            ids = search.public_ids(
-                self.query,
-                limit=limit,
-                newest=True,
-                dates=self.dates,
-                keys=self.filter_keys,
-                expected=self.estimate(),
-                after=cursor,
-                shares=self.date_shares,
-            )
-            return articles_in_order(ids)
+            return articles_in_order(self.newest_in_search_table(limit, after=cursor))
         qs = self.ordered()
         if cursor is not None:
             day, pk = cursor
@@ -594,7 +589,7 @@ class Listing:
     def estimate(self) -> int:
         """PostgreSQL's estimate of the matching articles (statistics only, no scan)."""
         if self._estimate is None:
-            if self.search_only:
+            if self.from_search_table:
                 self._estimate = search.estimate(self.query, self.dates, self.filter_keys)
             else:
                 sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
@@ -612,7 +607,7 @@ class Listing:
         """Ids of up to COUNT_CAP + 1 matching articles, in no order: fetched once, they
         give the count and, for a set that small, the facets (each facet query then reads
         the link tables by id instead of repeating the search)."""
-        if self._ids is None and self.search_only:
+        if self._ids is None and self.from_search_table:
             self._ids = search.public_ids(
                 self.query, limit=COUNT_CAP + 1, dates=self.dates, keys=self.filter_keys
             )

@@ -220,8 +220,9 @@ def test_admin_lists_stored_counts_and_curators_recount_them(admin_client, many,
 
 
 def test_search_alone_and_search_with_a_filter_agree(client, many):
-    # On PostgreSQL the first is answered from the search table alone, the second through
-    # the article table; every article here is in Shandong, so both find the same.
+    # Every article here is in Shandong, so both find the same (on PostgreSQL the second
+    # through the search table's filter keys; tests/test_search_filters.py compares those
+    # with the link tables).
     alone, titles_alone = results(client, q="防汛")
     filtered, titles_filtered = results(client, q="防汛", region="370000")
     assert titles_alone == titles_filtered and alone["count"] == filtered["count"] == 6
