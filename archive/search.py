@@ -269,14 +269,18 @@ PG_FILTER_SETUP = [
         RETURN NULL;
     END $$""",
     # A region whose code or parent changes changes the keys of the articles linked to it
-    # and to the townships below it (whose keys include their parent's code).
+    # and to the townships below it (whose keys include their parent's code); a new name
+    # changes nothing.
     """CREATE OR REPLACE FUNCTION archive_region_search_keys() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM archive_article_search_rekey(ARRAY(
+            WITH changed AS (
+                SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                WHERE n.code IS DISTINCT FROM o.code OR n.parent_id IS DISTINCT FROM o.parent_id)
             SELECT DISTINCT l.article_id FROM archive_articleregion l
             JOIN archive_region r ON r.id = l.region_id
-            WHERE r.id IN (SELECT id FROM new_rows) OR r.parent_id IN (SELECT id FROM new_rows)));
+            WHERE r.id IN (SELECT id FROM changed) OR r.parent_id IN (SELECT id FROM changed)));
         RETURN NULL;
     END $$""",
 ]
@@ -299,7 +303,7 @@ for _link in KEYED_LINKS:
 PG_FILTER_SETUP += [
     "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
     "CREATE TRIGGER archive_region_search_keys AFTER UPDATE ON archive_region "
-    "REFERENCING NEW TABLE AS new_rows "
+    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
     "FOR EACH STATEMENT EXECUTE FUNCTION archive_region_search_keys()",
     # The rows already there (same transaction as the triggers: nothing slips by). Every
     # row is written again, and a GIN index of 150 words a row built anew is far cheaper
@@ -635,10 +639,10 @@ def public_ids(
     keys=None,
 ) -> list[int]:
     """PostgreSQL only: ids of public articles matching ``query`` (and, if given, the date
-    conditions ``dates``: a dict of ``date``, ``from``, ``to``, and the filter ``keys``),
-    at most ``limit``, the
-    newest first if ``newest`` (and then, given a keyset cursor ``after`` = (date or None,
-    id), only those after it in that order); read from the side table alone.
+    conditions ``dates``: a dict of ``date``, ``from``, ``to``, and the filter ``keys``), at
+    most ``limit``, the newest first if ``newest`` (and then, given a keyset cursor
+    ``after`` = (date or None, id), only those after it in that order); read from the side
+    table alone.
 
     The newest matches of a common word are found by trying the newest dates first: the
     index gives the matches from a cutoff date on without reading other rows, and when
