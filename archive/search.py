@@ -480,12 +480,14 @@ def _tsquery(query: Query) -> tuple[str, list]:
     return "(" + " && ".join(parts) + ")", params
 
 
-def _side_table_where(query: Query, dates=None, keys=None) -> tuple[str, list]:
-    """The side table's condition for public matches of ``query`` within ``dates`` (a dict
-    of ``date``, ``from``, ``to``) that have every filter key in ``keys`` (if given; see
-    "filter keys" above), and its parameters."""
-    tsquery, params = _tsquery(query)
-    where = f"public AND search_vector @@ {tsquery}"
+def _side_table_where(query: Query | None, dates=None, keys=None) -> tuple[str, list]:
+    """The side table's condition for public matches of ``query`` (any public row if it is
+    empty) within ``dates`` (a dict of ``date``, ``from``, ``to``) that have every filter
+    key in ``keys`` (if given; see "filter keys" above), and its parameters."""
+    where, params = "public", []
+    if query:
+        tsquery, params = _tsquery(query)
+        where += f" AND search_vector @@ {tsquery}"
     if keys:
         where += " AND filter_keys @> %s::text[]"
         params.append(list(keys))

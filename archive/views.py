@@ -97,6 +97,10 @@ FACET_SIZE = 12
 FORMATS = ("html", "json", "csv", "atom")
 FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to")
 FILTER_KEY_PREFIX = {"source": "s", "tag": "t", "official": "p"}  # regions: "r"
+# Below this share of the articles a filter is browsed from the search index (measured at a
+# million articles: a prefecture of 0.3% took 8 ms there, warm, against 45–65 ms in date
+# order; a tag of 0.6% took 26 ms there against 6 ms).
+SPARSE_SHARE = 0.004
 CSV_DANGER = ("=", "+", "-", "@", "\t", "\r")
 CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}|~)\.(\d{1,19})$")
 
@@ -401,9 +405,6 @@ class Listing:
             qs = search.restrict(qs, self.query)
             self.active["q"] = (self.query.text, None)
         self.queryset = qs
-        # A search is answered from PostgreSQL's narrow search table alone, whatever the
-        # filters (see archive/search.py).
-        self.from_search_table = bool(self.query) and connection.vendor == "postgresql"
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
         self._count = None
@@ -414,6 +415,11 @@ class Listing:
         self._newest = {}
         self._facets = None
         self.facet_basis = None
+        # A search is answered from PostgreSQL's narrow search table alone, whatever the
+        # filters (see archive/search.py), and so is browsing a filter sparse enough there.
+        self.from_search_table = connection.vendor == "postgresql" and (
+            bool(self.query) or self.sparse_filter()
+        )
 
     # ordering and pages
 
@@ -595,6 +601,18 @@ class Listing:
                 sql, params = self.queryset.order_by().values("pk").query.sql_with_params()
                 self._estimate = search.plan_rows(sql, list(params))
         return self._estimate
+
+    def sparse_filter(self) -> bool:
+        """PostgreSQL, browsing: whether the filter keys hold under SPARSE_SHARE of the
+        articles (by the planner's estimate). Newest first, the article table's date order
+        then tests hundreds of articles for each one it shows (a prefecture's page tested
+        15,000 at a million articles), where the search index finds all of the filter's
+        articles at once and they are few enough to sort."""
+        if not self.filter_keys:
+            return False
+        rows = self.date_shares().rows
+        guess = search.estimate(None, self.dates, self.filter_keys)
+        return bool(rows) and guess < SPARSE_SHARE * rows
 
     def date_shares(self):
         """The search table's date statistics, read once for the page and its facet sample

@@ -188,3 +188,50 @@ def test_postgres_filter_keys_follow_links_regions_and_articles(spread):
             cur.execute(f"TRUNCATE {link}")
     assert keys() == expected_keys()
     assert all(k == [] or k[0].startswith("s") for k in keys().values())
+
+
+def test_browsing_a_sparse_filter_from_the_search_index_lists_what_its_links_list(
+    client, spread, monkeypatch, settings
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search table exists on PostgreSQL only")
+    from django.db import connection as conn
+
+    with conn.cursor() as cur:
+        cur.execute("ANALYZE")  # the share of a filter is the planner's estimate
+    settings.DIFANG_FACET_CACHE_SECONDS = 0
+    settings.DIFANG_PAGE_CACHE_SECONDS = 0  # each walk renders its pages
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    _made, _town, _in_town, (daily, _other, tag, _official) = spread
+    filters = [{"region": "371500"}, {"region": "370000", "tag": tag.pk}, {"source": daily.pk}]
+
+    def walk(params):
+        """Every title, page by page with the cursor, and the first page's count."""
+        data = client.get("/", {"format": "json", **params}).json()
+        titles, count = [r["title"] for r in data["results"]], data["count"]
+        while data["next"]:
+            data = client.get(data["next"]).json()
+            titles += [r["title"] for r in data["results"]]
+        return titles, count
+
+    estimate_above = views.ESTIMATE_ABOVE
+    for params in filters:
+        monkeypatch.setattr(views, "SPARSE_SHARE", 0.0)  # date order on the article table
+        titles, count = walk(params)
+        assert len(titles) == count >= 2
+        monkeypatch.setattr(views, "SPARSE_SHARE", 2.0)  # every filter is "sparse"
+        assert views.Listing(rf_get(params)).from_search_table
+        # Counted (a small set's ids are fetched, then paged by the article table) …
+        assert walk(params) == (titles, count), params
+        # … and as a large one: pages of the newest from the search index, with the cursor.
+        monkeypatch.setattr(views, "ESTIMATE_ABOVE", 0)
+        assert walk(params)[0] == titles, params
+        monkeypatch.setattr(views, "ESTIMATE_ABOVE", estimate_above)
+
+
+def rf_get(params):
+    from django.test import RequestFactory
+
+    return RequestFactory().get("/", params)
