@@ -39,7 +39,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from archive.extraction.entities import simplified
-from archive.facet_rows import id_array, linked_trigger_function
+from archive.facet_rows import LINKS, id_array, linked_trigger_function
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
@@ -246,7 +246,7 @@ PG_FILTER_KEYS = """CREATE OR REPLACE FUNCTION archive_article_filter_keys(artic
 PG_FILTER_BACKFILL = f"""UPDATE {PG_TABLE} s SET filter_keys = k.keys
     FROM (SELECT article_id, archive_article_filter_keys(article_id) AS keys FROM {PG_TABLE}) k
     WHERE k.article_id = s.article_id AND s.filter_keys IS DISTINCT FROM k.keys"""
-KEYED_LINKS = ("archive_articleregion", "archive_articletag", "archive_mention")
+KEYED_LINKS = tuple(link for link, _key, _column in LINKS)  # the facet rows' link tables
 PG_FILTER_SETUP = [
     PG_CODE_KEYS,
     f"ALTER TABLE {PG_TABLE} ADD COLUMN IF NOT EXISTS filter_keys text[] NOT NULL DEFAULT '{{}}'",

@@ -612,7 +612,10 @@ class Listing:
             return False
         rows = self.date_shares().rows
         guess = search.estimate(None, self.dates, self.filter_keys)
-        return bool(rows) and guess < SPARSE_SHARE * rows
+        sparse = bool(rows) and guess < SPARSE_SHARE * rows
+        if sparse:
+            self._estimate = guess  # what ``estimate`` asks the search table for then
+        return sparse
 
     def date_shares(self):
         """The search table's date statistics, read once for the page and its facet sample
