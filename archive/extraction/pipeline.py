@@ -10,22 +10,30 @@ from .reader import Decoded, Page, ReadError, read
 from .records import ArticleRecord, Discard, FileRecord
 
 
-def parse(data: bytes, name: str, encoding: str | None = None, entities: bool = True) -> FileRecord:
+def parse(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    entities: bool = True,
+    fields: dict[str, str] | None = None,
+) -> FileRecord:
     """Parse one file's bytes into articles, discarded pieces and errors.
 
     Never raises for bad input: a file that cannot be read gets an error message instead.
+    `fields` names JSON records' fields by role (`{"text": "details"}`, see jsondoc).
     """
     record = FileRecord(
         path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
     )
     try:
-        doc = read(data, name, encoding)
+        doc = read(data, name, encoding, fields=fields)
     except ReadError as exc:
         record.errors.append(f"{name}: {exc}")
         return record
     record.encoding = doc.encoding
     record.text_chars = len(doc.text)
-    record.errors.extend(f"{name}: {w}" for w in doc.warnings if w.startswith("line "))
+    # A JSON file's skipped lines and records are reported; the others import.
+    record.errors.extend(f"{name}: {w}" for w in doc.warnings if w.startswith(("line ", "record ")))
     for page in doc.pages:
         articles, discarded = parse_page(doc, page)
         record.articles.extend(articles)
@@ -127,7 +135,7 @@ def build_article(
         span=(start, end),
         published=published,
         source=source,
-        authors=metadata._unique(authors),
+        authors=metadata._unique(authors or page_authors(page)),
         url=page.url,
         confidence=max(confidence, 0.0),
     )
@@ -135,3 +143,11 @@ def build_article(
     art.captions = [c.text for c in d.captions]
     art.segments = sorted(piece for p in d.paras() for piece in p.pieces)
     return art
+
+
+def page_authors(page: Page) -> list[str]:
+    """A JSON record's author field, when the text itself has no byline."""
+    if not page.author:
+        return []
+    names = metadata.byline_names(metadata.unpad_names(page.author))
+    return names or [n for n in re.split(r"[、，,;；/\s]+", page.author) if 2 <= len(n) <= 4]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import json
 import re
 import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
+
+from . import jsondoc
 
 
 class ReadError(Exception):
@@ -31,6 +32,7 @@ class Page:
     published: str | None = None
     source: str | None = None
     line: int | None = None
+    author: str | None = None  # a JSON record's author field, as written
 
 
 @dataclass
@@ -278,8 +280,13 @@ def html_to_text(html: str) -> tuple[str, dict]:
     return text, info
 
 
-def read(data: bytes, name: str, encoding: str | None = None) -> Decoded:
-    """Decode one file. Raises ReadError with a one-line reason when it is not a text page."""
+def read(
+    data: bytes, name: str, encoding: str | None = None, fields: dict[str, str] | None = None
+) -> Decoded:
+    """Decode one file. Raises ReadError with a one-line reason when it is not a text page.
+
+    `fields` names the fields of JSON records by role (text, title, published, url,
+    source, author), as `--field` does; other kinds of file ignore it."""
     if not data:
         raise ReadError("empty file: there is no text to import")
     if data[:2] == b"\x1f\x8b":
@@ -299,40 +306,34 @@ def read(data: bytes, name: str, encoding: str | None = None) -> Decoded:
         check_line_lengths(text)
         return Decoded(text, enc, kind, [Page(0, len(text), **info)], warnings)
     if kind == "jsonl":
-        return _read_jsonl(text, enc, warnings)
+        return _read_json(text, name, enc, warnings, fields)
     check_line_lengths(text)
     return Decoded(text, enc, kind, [Page(0, len(text))], warnings)
 
 
-def _read_jsonl(raw: str, enc: str, warnings: list[str]) -> Decoded:
+def _read_json(
+    raw: str, name: str, enc: str, warnings: list[str], fields: dict[str, str] | None
+) -> Decoded:
+    """A JSON or JSON-lines file: one page per record with text (see jsondoc)."""
+    try:
+        found, more = jsondoc.pages_of(raw, name, fields, html_to_text)
+    except ValueError as exc:
+        raise ReadError(str(exc)) from exc
+    warnings += more
     chunks: list[str] = []
     pages: list[Page] = []
     pos = 0
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
-            continue
+    for rec in found:
         try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            warnings.append(f"line {lineno}: not valid JSON ({exc.msg}); line skipped")
-            continue
-        if not isinstance(obj, dict):
-            warnings.append(f"line {lineno}: a JSON object was expected; line skipped")
-            continue
-        body = obj.get("text") or obj.get("content")
-        if not isinstance(body, str) or not body.strip():
-            warnings.append(f"line {lineno}: no 'text' or 'content' field; line skipped")
-            continue
-        try:
-            body, _ = clean_text(body)
+            body, _ = clean_text(rec["text"])
             check_line_lengths(body)
         except ReadError as exc:
-            warnings.append(f"line {lineno}: {exc}; line skipped")
+            warnings.append(f"{rec['where']}: {exc}; skipped")
             continue
         if chunks:
             chunks.append("\n\n\n")
             pos += 3
-        title = obj.get("title") if isinstance(obj.get("title"), str) else None
+        title = rec["title"]
         page_text = (
             body
             if not title or body.lstrip().startswith(title.strip())
@@ -344,14 +345,15 @@ def _read_jsonl(raw: str, enc: str, warnings: list[str]) -> Decoded:
                 pos,
                 pos + len(page_text),
                 title=title,
-                url=obj.get("url") if isinstance(obj.get("url"), str) else None,
-                published=obj.get("published") if isinstance(obj.get("published"), str) else None,
-                source=obj.get("source") if isinstance(obj.get("source"), str) else None,
-                line=lineno,
+                url=rec["url"],
+                published=rec["published"],
+                source=rec["source"],
+                line=rec["line"],
+                author=rec["author"],
             )
         )
         pos += len(page_text)
     if not pages:
         detail = "; ".join(warnings[:3])
-        raise ReadError(f"no readable page in this JSON-lines file ({detail})")
+        raise ReadError(f"no readable page in this JSON file ({detail})")
     return Decoded("".join(chunks), enc, "jsonl", pages, warnings)

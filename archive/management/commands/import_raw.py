@@ -1,5 +1,5 @@
 """manage.py import_raw PATH [PATH ...] [--dry-run] [--json] [--workers N] [--source NAME]
-[--encoding ENC] [--shard K/N] — the import contract (see README)."""
+[--encoding ENC] [--shard K/N] [--field ROLE=NAME ...] — the import contract (see README)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.extraction.jsondoc import normalise_fields
 from archive.extraction.pipeline import parse
 from archive.extraction.records import FileRecord
 
-SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".json")
+SUFFIXES = (".txt", ".text", ".html", ".htm", ".jsonl", ".json", ".md", ".markdown", ".warc")
 
 
 def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -62,8 +63,30 @@ def read_bytes(path: str) -> bytes:
         return fh.read()
 
 
-def parse_path(args: tuple[str, str | None]) -> tuple[FileRecord, bytes | None]:
-    path, encoding = args
+def parse_fields(values: list[str] | None) -> dict[str, str]:
+    """`--field text=details --field title=headline` -> {"text": "details", ...}.
+
+    Raises CommandError (a usage error) for a value that is not ROLE=NAME or an unknown role.
+    """
+    pairs = {}
+    for value in values or []:
+        role, sep, name = value.partition("=")
+        if not sep or not role.strip() or not name.strip():
+            raise CommandError(
+                f"--field must be ROLE=NAME (text=details), not {value!r}", returncode=2
+            )
+        pairs[role.strip()] = name.strip()
+    try:
+        return normalise_fields(pairs)
+    except ValueError as exc:
+        raise CommandError(f"--field: {exc}", returncode=2) from None
+
+
+def parse_path(
+    args: tuple[str, str | None] | tuple[str, str | None, dict[str, str]],
+) -> tuple[FileRecord, bytes | None]:
+    path, encoding, *rest = args
+    fields = rest[0] if rest else None
     try:
         data = read_bytes(path)
     except OSError as exc:
@@ -72,7 +95,7 @@ def parse_path(args: tuple[str, str | None]) -> tuple[FileRecord, bytes | None]:
         return record, None
     name = "stdin.txt" if path == "-" else path
     try:
-        return parse(data, name, encoding), data
+        return parse(data, name, encoding, fields=fields), data
     except Exception as exc:  # noqa: BLE001 - a parser bug must not end the run
         record = FileRecord(
             path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
@@ -89,7 +112,7 @@ def one_line(message: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Import scraped pages (.txt, .html, .jsonl, optionally .gz) into the archive."
+    help = "Import scraped pages (.txt, .html, .json/.jsonl, .md, .warc, optionally .gz)."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="files, directories, globs, or - for stdin")
@@ -99,9 +122,17 @@ class Command(BaseCommand):
         parser.add_argument("--source", help="outlet name for every article imported")
         parser.add_argument("--encoding", help="decode every file with this encoding")
         parser.add_argument("--shard", help="K/N: import only the K-th of N slices of the files")
+        parser.add_argument(
+            "--field",
+            action="append",
+            metavar="ROLE=NAME",
+            help="JSON records: the field holding a role (text, title, published, url, "
+            "source, author), e.g. --field text=details; repeatable; NAME may be a dotted path",
+        )
 
     def handle(self, *args, **opts):
         started = time.monotonic()
+        opts["fields"] = parse_fields(opts.get("field"))
         files, problems = expand(opts["paths"])
         if opts["shard"]:
             try:
@@ -170,7 +201,7 @@ class Command(BaseCommand):
             self.stderr.write(f"facet counts of the whole archive refreshed in {seconds:.1f} s")
 
     def _parsed(self, files, opts):
-        jobs = [(f, opts["encoding"]) for f in files]
+        jobs = [(f, opts["encoding"], opts["fields"]) for f in files]
         if opts["workers"] == 1 or len(jobs) < 2:
             for job in jobs:
                 yield parse_path(job)
