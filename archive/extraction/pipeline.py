@@ -149,5 +149,5 @@ def page_authors(page: Page) -> list[str]:
     """A JSON record's author field, when the text itself has no byline."""
     if not page.author:
         return []
-    names = metadata.byline_names(metadata.unpad_names(page.author))
+    names = metadata.byline_names(page.author)
     return names or [n for n in re.split(r"[、，,;；/\s]+", page.author) if 2 <= len(n) <= 4]

@@ -51,7 +51,7 @@ MAGIC = {
     b"%PDF": "a PDF document",
     b"PK\x03\x04": "a ZIP archive (or Office document)",
 }
-TEXT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".json", ".text")
+TEXT_SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".json", ".text", ".md", ".warc")
 
 
 def kind_of(name: str) -> str:
@@ -62,6 +62,8 @@ def kind_of(name: str) -> str:
         return "html"
     if base.endswith((".jsonl", ".json")):
         return "jsonl"
+    if base.endswith(".warc"):
+        return "warc"
     return "txt"
 
 
@@ -296,6 +298,10 @@ def read(
     elif name.lower().endswith(".gz"):
         raise ReadError("named .gz but is not gzip data; rename or re-compress it")
     kind = kind_of(name)
+    if kind == "warc" or data.startswith(b"WARC/"):
+        from .warc import read_warc  # warc reads its pages with this module's functions
+
+        return read_warc(data, name, encoding)
     text, enc, warnings = decode(data, encoding)
     text, more = clean_text(text)
     warnings += more
