@@ -19,7 +19,7 @@ import ahocorasick
 import jieba
 import jieba.posseg
 
-from .datafiles import csv_rows, word_set
+from .datafiles import DATA, csv_rows, word_set
 from .records import RegionRef
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -93,7 +93,42 @@ def gazetteer(directory: Path = FIXTURES) -> Gazetteer:
             code = (row.get("code") or "").strip()
             if code in g.places:
                 g.add_name(row["alias"].strip(), code, full=True)
+    _add_customary_names(g)
+    _add_places_without_code(g)
     return g.build()
+
+
+# Autonomous areas are named in the news by their short name and the kind of division:
+# 大理州 (大理白族自治州), 巍山县 (巍山彝族回族自治县), 鄂温克旗 (鄂温克族自治旗).
+CUSTOMARY_SUFFIX = {"自治州": "州", "自治县": "县", "自治旗": "旗"}
+
+
+def _add_customary_names(g: Gazetteer) -> None:
+    derived: dict[str, set[str]] = {}
+    for p in g.places.values():
+        for ending, suffix in CUSTOMARY_SUFFIX.items():
+            if p.short_name and p.name.endswith(ending):
+                derived.setdefault(p.short_name + suffix, set()).add(p.code)
+    for name, codes in derived.items():
+        if name not in g.names and len(codes) == 1:
+            g.add_name(name, next(iter(codes)), full=True)
+
+
+def _add_places_without_code(g: Gazetteer) -> None:
+    """Taiwan's cities and counties (data/places_without_code.csv): places with no code,
+    keyed `parent:name` like towns, reported with code None."""
+    for row in csv_rows(DATA / "places_without_code.csv"):
+        parent = row["parent_code"].strip()
+        if parent not in g.places:
+            continue
+        key = f"{parent}:{row['name'].strip()}"
+        g.places[key] = Place(key, row["name"].strip(), "", row["level"].strip(), parent)
+        g.add_name(row["name"].strip(), key, full=True)
+        for alias in filter(None, (a.strip() for a in (row.get("aliases") or "").split("|"))):
+            if any(c.isdigit() for c in g.names.get(alias, ())):
+                continue  # 新北 is 常州市新北区 too: a coded place keeps its name
+            full = alias[-1] in "市縣县"
+            g.add_name(alias, key, full=full)
 
 
 @cache
@@ -156,13 +191,19 @@ def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) ->
         here = cuts if cuts is not None else _boundaries(text, start, end)
         if start not in here:
             continue
-        if name not in g.full and end not in here:
-            continue
+        if (name not in g.full or len(name) == 2) and end not in here:
+            continue  # a short name, or 代县 in 代县长 and 随县 in 随县委书记
         if name not in g.full and text[end : end + 1] in ("镇", "乡", "村"):
             continue  # 兴隆镇, 海北镇: a town or village that shares a county's short name
         hits.append(Hit(name, start, end, set(g.names[name])))
         taken_until = end
     return hits
+
+
+def _ends_a_word(text: str, end: int, cuts: set[int] | None) -> bool:
+    """积极探索乡 in 积极探索乡村 is no town: a town's name ends where a word ends."""
+    here = cuts if cuts is not None else _boundaries(text, max(0, end - 2), end)
+    return end in here
 
 
 def is_township(name: str, g: Gazetteer) -> bool:
@@ -210,26 +251,126 @@ def _standalone_townships(
 
 
 # 人民网遵义5月16日电, 本报讯, 兰考县融媒体中心讯: the place the report was filed from
-DATELINE_PLACE = re.compile(r"[^，。,\n]{0,24}?(?:\d{1,2}月\d{1,2}日)?(?:电|讯)")
+# (for a national paper its bureau, not the story's place: weak evidence).
+DATELINE_PLACE = re.compile(r"[^，。,\n（(]{0,24}?(?:\d{1,2}月\d{1,2}日电|讯(?!员))")
+# （作者为青海省某市公安局民警）, （作者系某县委书记）: an op-ed's author and their place.
+AUTHOR_NOTE = re.compile(r"[（(]作者(?:为|系|是)[^）)]{2,60}[）)]")
+LEAD_CHARS = 120  # the lead: the first paragraph of substance, up to this many characters
+# Evidence a mention gives its place: the headline (title, kicker, subtitle) says what the
+# article is about, the lead and an author's note nearly as much, the dateline little.
+WEIGHT_HEADLINE, WEIGHT_LEAD, WEIGHT_DATELINE, WEIGHT_BODY = 4.0, 2.0, 1.0, 1.0
+# A place inside the chosen one takes over when it holds more than this share of its evidence
+# (无锡至江阴大桥 in a headline: the city, not the county-level city, is the story's place).
+DESCEND_SHARE = 0.5
 
 
-def _narrow_primary(
-    text: str, title_len: int, counts: dict[str, list[Hit]], refs: dict[str, RegionRef], g
-) -> None:
-    """An article about 湄潭县 is not about 贵州省 as well: a primary place loses the
-    flag to a primary place inside it, unless the headline or the dateline names it."""
+def _lead_end(text: str, start: int) -> int:
+    end = start
+    while end < len(text):
+        nl = text.find("\n", end)
+        end = len(text) if nl < 0 else nl
+        if len(text[start:end].strip()) >= 40:
+            break
+        end += 1
+    return min(end, start + LEAD_CHARS)
+
+
+def _evidence(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazetteer):
+    """Each place's own evidence, and whether the headline, lead or an author's note names it.
+
+    A place written as the qualifier of the next one (湖北宜昌西陵区, 江苏省南通市通州区)
+    gives its evidence to that one: the story is the district's, not the province's."""
     dateline = DATELINE_PLACE.match(text, title_len)
+    date_end = dateline.end() if dateline else title_len
+    lead_end = _lead_end(text, date_end)
+    notes = [(m.start(), m.end()) for m in AUTHOR_NOTE.finditer(text, title_len)]
+    by_start = {h.start: code for code, hs in counts.items() for h in hs}
+    evidence: dict[str, float] = {}
+    front: dict[str, bool] = {}
     for code, hs in counts.items():
-        if dateline and any(title_len <= h.start < dateline.end() for h in hs):
-            refs[code].primary = True
-    primary = {k for k, r in refs.items() if r.primary and r.code}
-    for code in primary:
-        named_up_front = any(
-            h.start < title_len or (dateline and h.start < dateline.end()) for h in counts[code]
-        )
-        inside = any(code in g.places[other].ancestors for other in primary if other != code)
-        if inside and not named_up_front:
-            refs[code].primary = False
+        weight, named = 0.0, False
+        for h in hs:
+            nxt = h.end
+            while nxt < len(text) and text[nxt] in " \u3000\u00a0":
+                nxt += 1
+            after = by_start.get(nxt)
+            if after and after != code and code in g.places[after].ancestors:
+                continue  # a qualifier
+            if h.start < title_len:
+                weight, named = weight + WEIGHT_HEADLINE, True
+            elif h.start < date_end:
+                weight += WEIGHT_DATELINE
+            elif h.start < lead_end or any(a <= h.start < b for a, b in notes):
+                weight, named = weight + WEIGHT_LEAD, True
+            else:
+                weight += WEIGHT_BODY
+        evidence[code] = weight
+        front[code] = named
+    return evidence, front
+
+
+def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazetteer) -> str | None:
+    """The one county, city or province an article reports on, or None.
+
+    Places are grouped by province; the province whose places carry the most evidence
+    wins (a national paper's bureau city or a partner province elsewhere loses), then the
+    choice moves down to the place inside it that holds more than half of the evidence:
+    the most specific place that the headline, the lead and the body agree on (a city
+    whose story names several of its districts stays the city)."""
+    evidence, front = _evidence(text, title_len, counts, g)
+    if not evidence:
+        return None
+
+    def chain(code: str) -> tuple[str, ...]:
+        return (code, *g.places[code].ancestors)
+
+    def support(node: str) -> float:
+        return sum(w for code, w in evidence.items() if node in chain(code))
+
+    def first_named(node: str) -> int:
+        return min(h.start for code, hs in counts.items() if node in chain(code) for h in hs)
+
+    tops = {chain(code)[-1] for code in evidence}
+    ranked = sorted(tops, key=lambda t: (-support(t), first_named(t)))
+    best = ranked[0]
+    named_up_front = any(front[c] for c in evidence if best in chain(c))
+    if not named_up_front:
+        # Only the body names it: take it when it is named twice and nothing rivals it.
+        hits = sum(len(counts[c]) for c in evidence if best in chain(c))
+        rival = len(ranked) > 1 and support(ranked[1]) >= support(best)
+        if hits < 2 or rival:
+            return None
+    node = best
+    while True:
+        kids = {
+            chain(code)[chain(code).index(node) - 1]
+            for code in evidence
+            if node in chain(code) and code != node
+        }
+        if not kids:
+            break
+        kid = min(kids, key=lambda k: (-support(k), first_named(k)))
+        if node in evidence and support(kid) <= DESCEND_SHARE * support(node):
+            break
+        node = kid
+    return node
+
+
+def _unsupported_short_name(
+    code: str, counts: dict[str, list[Hit]], title_len: int, g: Gazetteer
+) -> bool:
+    """A county named only by its short name, with no place above or below it in the
+    article, is a word or a person's name more often than a place: 独山 in 黑独山, 通海 in
+    the name 于通海. It stays when the headline names it."""
+    place, hs = g.places[code], counts[code]
+    if place.level != "county" or any(h.name in g.full for h in hs):
+        return False
+    if any(h.start < title_len for h in hs):
+        return False
+    return not any(
+        other != code and (code in g.places[other].ancestors or other in place.ancestors)
+        for other in counts
+    )
 
 
 def resolve(
@@ -295,11 +436,19 @@ def resolve(
         if h.name in needs_context and not related(code):
             continue
         counts.setdefault(code, []).append(h)
+    for code in [c for c in counts if _unsupported_short_name(c, counts, title_len, g)]:
+        del counts[code]
     refs: dict[str, RegionRef] = {}
     scores: dict[str, float] = {}
     for code, hs in counts.items():
         p = g.places[code]
-        refs[code] = RegionRef(p.name, code, p.level, mentions=len(hs), parent_code=p.parent)
+        refs[code] = RegionRef(
+            p.name,
+            code if code.isdigit() else None,
+            p.level,
+            mentions=len(hs),
+            parent_code=p.parent,
+        )
         score = float(len(hs))
         if any(h.start < title_len for h in hs):
             score += 5
@@ -311,7 +460,7 @@ def resolve(
             continue
         for h in hs:
             m = TOWNSHIP.match(text, h.end)
-            if m and is_township(m.group(1), g):
+            if m and is_township(m.group(1), g) and _ends_a_word(text, m.end(1), cuts):
                 key = f"{code}:{m.group(1)}"
                 if key in refs:
                     refs[key].mentions += 1
@@ -319,10 +468,9 @@ def resolve(
                 refs[key] = RegionRef(m.group(1), None, "township", parent_code=code)
                 scores[key] = 1.0 + (5 if h.start < title_len else 0)
     _standalone_townships(text, cuts, g, refs, scores)
-    if scores:
-        top = max(scores.values())
-        for key, ref in refs.items():
-            ref.primary = scores[key] >= max(3.0, top * 0.6)
-        _narrow_primary(text, title_len, counts, refs, g)
+    primary = _primary(text, title_len, counts, g)
+    if primary is not None:
+        refs[primary].primary = True
+        scores[primary] += 100
     order = sorted(refs, key=lambda k: (-scores[k], refs[k].name))
     return [refs[k] for k in order]
