@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from .chinese import simplified
 from .datafiles import word_set
@@ -43,6 +44,61 @@ META_LINE = re.compile(
 MONTH_DAY = re.compile(r"(?<![\d年])(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|-\d{1,2}-)")
 COMPLETED_YEAR = re.compile(r"去年|截至((?:19|20)\d{2})年(?:年底|底|末)|((?:19|20)\d{2})年全年")
+
+
+# Print papers pad a two-character name to the width of three: 程  焕, 陆  伟.
+PADDED_NAME = re.compile(rf"(?<![{CJK}])([{CJK}])[ \u3000\u00a0]{{1,3}}([{CJK}])(?![{CJK}])")
+# 本报记者  马跃峰  程  焕《人民日报》（2025年05月13日第 01 版）: credit, paper and edition in one line.
+PRESS_LINE = re.compile(
+    r"^(?P<credit>[^《》。，]{0,60}?)\s*《(?P<paper>[^《》]{2,24})》\s*"
+    r"[（(]\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+    r"\s*(?:第\s*[0-9０-９A-Za-z]{1,4}\s*版)?\s*[）)]\s*$"
+)
+# A credit in brackets on a line of its own after the text: （余海滨）, （本报记者X整理）, （涂成强  宋  杰）.
+PAREN_CREDIT = re.compile(r"^[（(]\s*([^()（）]{2,40}?)\s*[)）]$")
+CREDIT_TAIL = re.compile(r"(?:整理|报道|采写|供稿|摄影?|撰文)$")
+
+
+def unpad_names(text: str) -> str:
+    """程  焕 -> 程焕: join the padding a print layout puts inside two-character names."""
+    return PADDED_NAME.sub(r"\1\2", text)
+
+
+def press_line(line: str) -> dict | None:
+    """'本报记者  马跃峰  程  焕《人民日报》（2025年05月13日第 01 版）' -> names, paper, date."""
+    m = PRESS_LINE.match(simplified(line.strip()))
+    if not m:
+        return None
+    published = _iso(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    if not published:
+        return None
+    credit = m.group("credit").strip()
+    names = byline_names(unpad_names(credit)) if credit else []
+    return {"names": names, "source": m.group("paper").strip(), "published": published}
+
+
+def paren_credit(line: str) -> list[str]:
+    """Names of a bracketed credit line (（余海滨）, （本报记者田先进整理）), else []."""
+    m = PAREN_CREDIT.match(simplified(line.strip()))
+    if not m:
+        return []
+    inner = unpad_names(m.group(1))
+    tokens = [CREDIT_TAIL.sub("", t) for t in re.split(r"[\s、，,]+", inner) if t]
+    names: list[str] = []
+    for token in tokens:
+        role = re.match(rf"^(?:{ROLE})", token)
+        if role and ROLE_TOKEN.match(token):
+            continue
+        name = token[role.end() :] if role else token
+        if not (NAME_TOKEN.match(name) and len(name) <= 4 and name[0] in _surname_chars()):
+            return []  # （点击看大图）, （完）, （作者为…）: not a list of names
+        names.append(name)
+    return names
+
+
+@cache
+def _surname_chars() -> frozenset[str]:
+    return frozenset(s[0] for row in word_set("surnames.txt") for s in row.split())
 
 
 def is_byline(line: str) -> bool:

@@ -49,11 +49,11 @@ def parse(
 
 def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Discard]]:
     text = doc.text
-    paras = segment.split_lines(text, page.start, page.end)
+    paras = segment.split_lines(text, page.start, page.end, markdown=page.markdown)
     segment.classify(paras)
     page_repairs: list[str] = []
     paras = segment.join_breaks(paras, page_repairs)
-    drafts, dropped = segment.segment_page(paras)
+    drafts, dropped = segment.segment_page(paras, markdown=page.markdown)
     segment.trim_heading_groups(drafts)
     segment.reattach_fragments(drafts)
     discarded = [Discard(p.reason or "dropped", p.start, p.end, p.text[:80]) for p in dropped]
@@ -91,8 +91,18 @@ def build_article(
     d: segment.Draft, page: Page, page_text: str, year: int | None
 ) -> ArticleRecord | None:
     authors: list[str] = []
+    published = source = None
     for b in d.bylines:
-        authors += metadata.byline_names(b.text)
+        press = metadata.press_line(b.text)
+        if press:  # 本报记者 X《人民日报》（2025年05月13日第 01 版）: the edition's date
+            authors += press["names"]
+            published = published or press["published"]
+            source = source or press["source"]
+        else:
+            authors += metadata.paren_credit(b.text) or metadata.byline_names(b.text)
+    fields = d.fields
+    if fields.get("author"):
+        authors += metadata.byline_names(metadata.unpad_names(fields["author"]))
     body_paras = [p.text for p in d.body]
     if body_paras:
         authors += metadata.dateline_names(body_paras[0])
@@ -111,11 +121,11 @@ def build_article(
     title, subtitle = segment.clean_title(d.heads)
     confidence = 1.0
     if not title:
-        title = page.title or segment.title_from_body(body)
-        confidence -= 0.3 if not page.title else 0.0
+        title = fields.get("title") or page.title or segment.title_from_body(body)
+        confidence -= 0.3 if not (page.title or fields.get("title")) else 0.0
     title, spam = metadata.strip_title_spam(title, body)
     repairs = [f"removed an SEO suffix from the title: {spam}"] if spam else []
-    published = source = None
+    published = published or metadata.normalize_date(fields.get("date"))
     for m in d.metas:
         meta = metadata.parse_meta_line(m.text)
         published = published or meta["published"]
@@ -136,7 +146,7 @@ def build_article(
         published=published,
         source=source,
         authors=metadata._unique(authors or page_authors(page)),
-        url=page.url,
+        url=fields.get("source_url") or fields.get("url") or page.url,
         confidence=max(confidence, 0.0),
     )
     art.repairs = repairs

@@ -32,6 +32,8 @@ class Page:
     published: str | None = None
     source: str | None = None
     line: int | None = None
+    # Markdown structure (# headings, > quote lines, --- front matter) carries meaning.
+    markdown: bool = False
     author: str | None = None  # a JSON record's author field, as written
 
 
@@ -64,7 +66,21 @@ def kind_of(name: str) -> str:
         return "jsonl"
     if base.endswith(".warc"):
         return "warc"
+    if base.endswith((".md", ".markdown")):
+        return "md"
     return "txt"
+
+
+# A Markdown heading (a space after the hashes, unlike a #topic#) or front matter at the top.
+MD_HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S", re.M)
+FRONT_MATTER_START = re.compile(r"^\ufeff?---[ \t]*\n(?:[A-Za-z_][\w-]*:.*\n){1,40}---[ \t]*$", re.M)
+
+
+def looks_like_markdown(text: str) -> bool:
+    """A crawl saved as Markdown, whatever its file name says: front matter at the top
+    or headings written with hashes."""
+    head = text[:4000]
+    return bool(FRONT_MATTER_START.match(head.lstrip("\n")) or MD_HEADING_LINE.search(text))
 
 
 def gunzip(data: bytes, name: str) -> bytes:
@@ -314,7 +330,8 @@ def read(
     if kind == "jsonl":
         return _read_json(text, name, enc, warnings, fields)
     check_line_lengths(text)
-    return Decoded(text, enc, kind, [Page(0, len(text))], warnings)
+    markdown = kind == "md" or looks_like_markdown(text)
+    return Decoded(text, enc, kind, [Page(0, len(text), markdown=markdown)], warnings)
 
 
 def _read_json(

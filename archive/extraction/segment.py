@@ -38,6 +38,13 @@ DIGEST_HEAD = re.compile(
     r"^(?:【[^】]{1,12}】)?[^，。,]{0,12}[（(](?:19|20)\d{2}年\d{1,2}月\d{1,2}日[）)]$"
 )
 DASHES = re.compile(r"[—－─]\s+[—－─]")
+# A link text cut short by the site: …, ... (an author's own ellipsis is ……).
+TEASER = re.compile(r"(?<!…)…$|(?<!\.)\.{3}$")
+SPACES = re.compile(r"\s+")
+MENU_RUN = 12  # lines in a row, each at most MENU_LINE_CHARS long
+MENU_LINE_CHARS = 20
+MENU_STOPS = set("，,。！？!?；;：:、")
+WECHAT_ID = re.compile(r"^微信号\s")
 
 
 @dataclass
@@ -49,6 +56,9 @@ class Para:
     kind: str = "body"
     reason: str = ""
     gap: int = 0  # blank lines before it
+    level: int = 0  # a Markdown heading's level (# = 1), 0 for any other line
+    quoted: bool = False  # a Markdown "> " line
+    front: dict | None = None  # the fields of a front-matter block that starts here
 
     @property
     def start(self) -> int:
@@ -67,14 +77,20 @@ class Draft:
     bylines: list[Para] = field(default_factory=list)
     captions: list[Para] = field(default_factory=list)
     body: list[Para] = field(default_factory=list)
+    front: list[Para] = field(default_factory=list)  # front-matter lines (metadata, no text)
     moved: list[Para] = field(default_factory=list)
     removed: list[Para] = field(default_factory=list)  # repeated paragraphs, dropped from the text
     repairs: list[str] = field(default_factory=list)
     ended: bool = False  # an end marker (link line, trailing byline, editor) was seen
 
     def paras(self) -> list[Para]:
-        parts = self.labels + self.heads + self.metas + self.bylines + self.captions + self.body
-        return parts + self.removed
+        parts = self.front + self.labels + self.heads + self.metas + self.bylines + self.captions
+        return parts + self.body + self.removed
+
+    @property
+    def fields(self) -> dict:
+        """The front matter's fields (title, date, author, source_url …), if it had any."""
+        return (self.front[0].front or {}) if self.front else {}
 
     @property
     def span(self) -> tuple[int, int]:
@@ -86,21 +102,66 @@ class Draft:
 # ---------------------------------------------------------------- line classes
 
 
-def split_lines(text: str, start: int, end: int) -> list[Para]:
+MD_HEADING = re.compile(r"^(#{1,6})[ \t]+")
+MD_QUOTE = re.compile(r"^>[ \t]?")
+MD_STRONG = re.compile(r"^\*\*(.+?)\*\*$")
+FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
+
+
+def split_lines(text: str, start: int, end: int, markdown: bool = False) -> list[Para]:
+    """The page's non-blank lines; on a Markdown page the markers (#, >, **) are taken off
+    the text (its offsets move past them) and kept as the line's level or quote flag."""
     out: list[Para] = []
     gap = 0
     pos = start
     for raw in text[start:end].split("\n"):
         s = raw.strip(WS)
         if s:
-            lead = len(raw) - len(raw.lstrip(WS))
-            a = pos + lead
-            out.append(Para([(a, a + len(s))], s, gap=gap))
+            a = pos + len(raw) - len(raw.lstrip(WS))
+            level, quoted = 0, False
+            if markdown:
+                m = MD_HEADING.match(s) or MD_QUOTE.match(s)
+                if m:
+                    level = len(m.group(1)) if m.re is MD_HEADING else 0
+                    quoted = m.re is MD_QUOTE
+                    rest = s[m.end() :]
+                    a += m.end() + len(rest) - len(rest.lstrip(WS))
+                    s = rest.strip(WS).rstrip("#").strip(WS)
+                strong = MD_STRONG.match(s)
+                if strong:
+                    a += 2
+                    s = strong.group(1)
+            if s:
+                out.append(Para([(a, a + len(s))], s, gap=gap, level=level, quoted=quoted))
             gap = 0
         else:
             gap += 1
         pos += len(raw) + 1
+    if markdown:
+        _front_matter(out)
     return out
+
+
+def _front_matter(paras: list[Para]) -> None:
+    """Mark each YAML front-matter block (--- key: value … ---): its fields are the next
+    article's metadata, not text. Files that join several crawled pages hold several."""
+    i = 0
+    while i < len(paras):
+        if paras[i].text != "---":
+            i += 1
+            continue
+        fields: dict[str, str] = {}
+        j = i + 1
+        while j < len(paras) and j - i <= 40 and (m := FRONT_FIELD.match(paras[j].text)):
+            fields[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+            j += 1
+        if fields and j < len(paras) and paras[j].text == "---":
+            for p in paras[i : j + 1]:
+                p.kind, p.reason = "front", "front matter"
+            paras[i].front = fields
+            i = j + 1
+        else:
+            i += 1
 
 
 def headline_like(s: str) -> bool:
@@ -133,10 +194,20 @@ def classify(lines: list[Para]) -> None:
     boiler = patterns("boilerplate.tsv")
     blocks = patterns("block_headers.tsv")
     in_block = ""
-    for p in lines:
+    for i, p in enumerate(lines):
+        if p.kind == "front":
+            continue
         s = simplified(p.text)  # one set of rules for traditional pages too
         if in_block:
-            if BULLET.match(s) or (len(s) <= 60 and p.gap == 0 and not headline_like(s)):
+            if (
+                BULLET.match(s)
+                or TEASER.search(s)
+                or (
+                    len(s) <= 60
+                    and p.gap == 0
+                    and (not headline_like(s) or _list_goes_on(lines, i))
+                )
+            ):
                 p.kind, p.reason = "boiler", in_block
                 continue
             in_block = ""
@@ -148,6 +219,10 @@ def classify(lines: list[Para]) -> None:
         hit = next((r for r, rx in boiler if rx.search(s)), None)
         if hit:
             p.kind, p.reason = "boiler", hit
+        elif p.level and len(s) <= 80:
+            p.kind = "head"  # a Markdown heading says what it is
+        elif metadata.press_line(s) or metadata.paren_credit(s):
+            p.kind = "byline"
         elif CAPTION.match(s):
             p.kind, p.reason = "caption", "image caption"
         elif metadata.parse_meta_line(s):
@@ -159,6 +234,49 @@ def classify(lines: list[Para]) -> None:
         elif headline_like(s):
             p.kind = "head"
     _link_lists(lines)
+    _menu_runs(lines)
+
+
+def _list_goes_on(lines: list[Para], i: int) -> bool:
+    """Inside a list block a headline-like line is one more item, unless what follows it
+    opens an article (a byline, a date line, a paragraph of text)."""
+    if i + 1 >= len(lines):
+        return True
+    nxt = lines[i + 1]
+    s = simplified(nxt.text)
+    if nxt.gap or metadata.is_byline(s) or metadata.parse_meta_line(s):
+        return False
+    return len(s) <= 60 or bool(TEASER.search(s))
+
+
+def _menu_runs(lines: list[Para]) -> None:
+    """A long run of very short lines that are not sentences is a menu, a channel list or an
+    account card flattened to lines (a page's text rendering keeps them all); a poem-like
+    run of short body lines ends its lines with commas and full stops."""
+    start = 0
+    while start < len(lines):
+        end = start
+        while (
+            end < len(lines)
+            and len(SPACES.sub(" ", lines[end].text)) <= MENU_LINE_CHARS
+            and (end == start or lines[end].gap == 0)
+        ):
+            end += 1
+        run = lines[start:end]
+        if len(run) >= MENU_RUN:
+            sizes = sorted(len(SPACES.sub(" ", q.text)) for q in run)
+            stops = sum(1 for q in run if q.text[-1] in MENU_STOPS)
+            if sizes[len(sizes) // 2] <= 10 and stops <= 0.2 * len(run):
+                for q in run:
+                    if q.kind not in ("boiler", "front"):
+                        q.kind, q.reason = "boiler", "navigation menu"
+        start = max(end, start + 1)
+    for i, p in enumerate(lines):
+        # A WeChat account card: the account's name (often twice) above 微信号.
+        if WECHAT_ID.match(p.text):
+            for q in lines[max(0, i - 2) : i]:
+                if len(q.text) <= 16 and q.kind != "front":
+                    q.kind, q.reason = "boiler", "wechat chrome"
 
 
 def _link_lists(lines: list[Para]) -> None:
@@ -292,16 +410,60 @@ def starts_article(
     return len(group)
 
 
-def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
-    """Cut a page's paragraphs into article drafts; return them and the dropped paragraphs."""
+def md_heading_group(paras: list[Para], i: int, top: int) -> list[Para] | None:
+    """On a Markdown page an article starts at a heading group (kicker ###, title #,
+    subtitle ## ——) that holds a heading of the page's title level; lower headings
+    alone are crossheads. Returns the group, title first, or None."""
+    group = []
+    for q in paras[i : i + 3]:
+        if q.kind != "head" or not q.level:
+            break
+        if group and q.level == top and any(g.level == top for g in group):
+            break  # the next article's title right after this one's
+        group.append(q)
+    titles = [q for q in group if q.level == top]
+    if not titles:
+        return None
+    return [titles[0]] + [q for q in group if q is not titles[0]]
+
+
+def segment_page(paras: list[Para], markdown: bool = False) -> tuple[list[Draft], list[Para]]:
+    """Cut a page's paragraphs into article drafts; return them and the dropped paragraphs.
+
+    On a Markdown page (``markdown``) articles start only at front matter and at title-level
+    heading groups: the page's own structure, not the look of a line, marks them."""
     drafts: list[Draft] = []
     dropped: list[Para] = []
     cur: Draft | None = None
     pending_labels: list[Para] = []
+    top = min((p.level for p in paras if p.kind == "head" and p.level), default=0)
     i = 0
     first = True
     while i < len(paras):
         p = paras[i]
+        if markdown and p.kind == "front":
+            j = i
+            while j < len(paras) and paras[j].kind == "front":
+                j += 1
+            cur = Draft(front=paras[i:j], labels=pending_labels)
+            pending_labels = []
+            drafts.append(cur)
+            i, first = j, False
+            continue
+        if markdown and p.kind == "head" and p.level:
+            group = md_heading_group(paras, i, top)
+            if group:
+                fresh = cur is not None and not cur.heads and not cur.body and cur.front
+                if not fresh:
+                    cur = Draft(labels=pending_labels)
+                    drafts.append(cur)
+                else:
+                    cur.labels += pending_labels
+                pending_labels = []
+                cur.heads = group
+                i += len(group)
+                first = False
+                continue
         if p.kind == "boiler":
             dropped.append(p)
             if p.reason == "short link" and cur is not None:
@@ -312,8 +474,8 @@ def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
             pending_labels.append(p)
             i += 1
             continue
-        n = starts_article(paras, i, first, cur is None or cur.ended, cur)
-        if n is None and pending_labels and p.kind in ("head", "body"):
+        n = None if markdown else starts_article(paras, i, first, cur is None or cur.ended, cur)
+        if n is None and not markdown and pending_labels and p.kind in ("head", "body"):
             # A column label opens a new slot on the page even without a byline.
             n = 1 if p.kind == "head" else 0
         if n is not None:
@@ -356,6 +518,8 @@ def segment_page(paras: list[Para]) -> tuple[list[Draft], list[Para]]:
 def trim_heading_groups(drafts: list[Draft]) -> None:
     """A heading group longer than kicker+title (+subtitle) hands its first lines back."""
     for k, d in enumerate(drafts):
+        if d.heads and d.heads[0].level:
+            continue  # a Markdown heading group is what its levels say
         while d.heads and len(d.heads) > (3 if SUBTITLE.match(d.heads[-1].text) else 2):
             extra = d.heads.pop(0)
             if len(extra.text) <= 6 or k == 0:
@@ -450,7 +614,7 @@ def clean_title(heads: list[Para]) -> tuple[str, str]:
         first = first.strip()
         subtitle = subtitle.strip("—－─ ")
     for r in rest:
-        r = SUBTITLE.sub("", r).strip()
+        r = SUBTITLE.sub("", r).strip().rstrip("—－─ ")
         subtitle = f"{subtitle} {r}".strip() if subtitle else r
     return first, subtitle
 
