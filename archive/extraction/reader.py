@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
 
-from . import jsondoc
+from . import jsondoc, webpage
 
 
 class ReadError(Exception):
@@ -277,6 +277,8 @@ class _TextExtractor(HTMLParser):
 
 
 def html_to_text(html: str) -> tuple[str, dict]:
+    """The page's plain rendering (a line per block element, scripts and styles dropped, all
+    chrome kept) and what its head says: title, url, published, source, author."""
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()
@@ -294,6 +296,7 @@ def html_to_text(html: str) -> tuple[str, dict]:
         "url": meta.get("og:url") or meta.get("canonical") or None,
         "published": published,
         "source": meta.get("og:site_name") or None,
+        "author": meta.get("author") or meta.get("article:author") or None,
     }
     return text, info
 
@@ -322,16 +325,40 @@ def read(
     text, more = clean_text(text)
     warnings += more
     if kind == "html":
-        text, info = html_to_text(text)
-        if not text.strip():
-            raise ReadError("HTML page without any visible text")
-        check_line_lengths(text)
-        return Decoded(text, enc, kind, [Page(0, len(text), **info)], warnings)
+        return _read_html(text, enc, warnings)
     if kind == "jsonl":
         return _read_json(text, name, enc, warnings, fields)
     check_line_lengths(text)
     markdown = kind == "md" or looks_like_markdown(text)
     return Decoded(text, enc, kind, [Page(0, len(text), markdown=markdown)], warnings)
+
+
+def _read_html(html: str, enc: str, warnings: list[str]) -> Decoded:
+    """A web page: its main content (see webpage.py) when the page has chrome around it,
+    else its whole rendering. For HTML, `Decoded.text` and so every article span refer to
+    the kept lines of the page's rendering (verbatim page text, in page order), not to the
+    HTML bytes, which the importer keeps as the raw file."""
+    text, info = html_to_text(html)
+    if not text.strip():
+        raise ReadError("HTML page without any visible text")
+    check_line_lengths(text)
+    main = webpage.main_content(html, text, info)
+    if main is None:
+        return Decoded(text, enc, "html", [Page(0, len(text), **info)], warnings)
+    warnings.append(
+        f"web page: {main.dropped_chars:,} characters of page chrome left out "
+        f"(main content by {main.extractors or 'neither extractor'})"
+    )
+    page = Page(
+        0,
+        len(main.text),
+        title=main.title or info["title"],
+        url=info["url"],
+        published=main.published,
+        source=main.source,
+        author=main.author,
+    )
+    return Decoded(main.text, enc, "html", [page], warnings)
 
 
 def _read_json(

@@ -1,0 +1,249 @@
+"""Web pages: the main content of an .html page, with its title, date and author.
+
+Two maintained extractors read the page: trafilatura (set to favour recall, since Difang's
+own line classes clean up after it) and gne (GeneralNewsExtractor) as a second opinion.
+Neither one's text is used as it comes. Both are mapped back onto the page's plain
+rendering (one line per block element, `reader.html_to_text`), and what is kept is one
+stretch of that rendering, line for line:
+
+- the window: the densest run of lines that either extractor kept (a line one of them
+  kept far away from the rest, a teaser or a footer, does not widen it);
+- inside the window, every line one of them kept, and the page's own byline and
+  date/source lines (trafilatura moves those to its metadata and drops them from its text);
+- just before the window, the headline and the byline/date lines under it; just after it,
+  credit lines (责编：…, 编辑|…, 来源：…).
+
+So menus, breadcrumbs, sidebars, 相关新闻 and 热点推荐 lists, comment threads and footers
+never reach the line classifier, and every kept line is verbatim page text. The page's
+metadata (its `<title>`, og:title, article:published_time, name=author) and each
+extractor's own title, date and author are kept for the page record; a visible line in the
+text wins over them downstream.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from . import metadata
+
+# Below this much visible text there is no chrome worth separating (a fragment, a stub).
+MIN_PAGE_CHARS = 400
+# Lines an extractor kept that lie further apart than this belong to different blocks.
+MAX_GAP = 12
+HEADER_LINES = 16  # how far above the main text the headline and byline may sit
+FOOTER_LINES = 8  # how far below it the credit lines may sit
+SPACE = re.compile(r"\s+")
+CREDIT = re.compile(
+    r"^[（(【\[]?\s*(?:责任编辑|责编|编辑|审核|审校|校对|监制|作者|来源|文|图|摄影|记者|通讯员)"
+    r"\s*[:：|｜/]"
+)
+NOT_A_NAME = re.compile(r"[\d@<>/=]|https?:")
+
+
+@dataclass
+class MainContent:
+    """What an .html page holds: its main text (verbatim lines of the page) and metadata."""
+
+    text: str
+    title: str | None = None
+    published: str | None = None
+    author: str | None = None
+    source: str | None = None
+    extractors: str = ""  # which extractors the kept lines came from
+    dropped_chars: int = 0  # visible text left out as page chrome
+
+
+def _norm(s: str) -> str:
+    return SPACE.sub("", s)
+
+
+def _trafilatura(html: str) -> dict | None:
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return None
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    try:
+        doc = trafilatura.bare_extraction(
+            html,
+            favor_recall=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            with_metadata=True,
+            deduplicate=False,
+        )
+    except Exception:  # noqa: BLE001 - a third-party parser's failure is "no opinion"
+        return None
+    if doc is None:
+        return None
+    d = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    return {
+        "lines": (d.get("text") or "").split("\n"),
+        "title": d.get("title"),
+        "published": d.get("date"),
+        "author": d.get("author"),
+        "source": d.get("sitename"),
+    }
+
+
+def _gne(html: str) -> dict | None:
+    try:
+        from gne import GeneralNewsExtractor
+    except ImportError:  # pragma: no cover - pinned in requirements.txt
+        return None
+    try:
+        d = GeneralNewsExtractor().extract(html)
+    except Exception:  # noqa: BLE001 - gne raises when it finds no body
+        return None
+    return {
+        "lines": (d.get("content") or "").split("\n"),
+        "title": d.get("title"),
+        "published": d.get("publish_time"),
+        "author": d.get("author"),
+        "source": None,
+    }
+
+
+def _locate(lines: list[str], keys: list[str]) -> dict[int, int]:
+    """Map an extractor's paragraphs onto rendering line indices; {index: characters}."""
+    exact: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        exact.setdefault(k, []).append(i)
+    found: dict[int, int] = {}
+    for raw in lines:
+        p = _norm(raw)
+        if len(p) < 2:
+            continue
+        hits = exact.get(p)
+        if hits:
+            for i in hits:
+                found[i] = max(found.get(i, 0), len(p))
+            continue
+        if len(p) < 12:
+            continue
+        # A paragraph the extractor split or joined differently: match by its opening.
+        head = p[:24]
+        for i, k in enumerate(keys):
+            if len(k) >= 12 and (k.startswith(head) or p.startswith(k[:24])):
+                found[i] = max(found.get(i, 0), min(len(p), len(k)))
+    return found
+
+
+def _window(found: dict[int, int]) -> tuple[int, int] | None:
+    """The densest run of located lines (by characters), gaps of up to MAX_GAP allowed."""
+    if not found:
+        return None
+    idx = sorted(found)
+    best, best_weight = None, 0
+    start = prev = idx[0]
+    weight = 0
+    for i in [*idx, None]:
+        if i is not None and i - prev <= MAX_GAP:
+            weight += found[i]
+            prev = i
+            continue
+        if weight > best_weight:
+            best, best_weight = (start, prev), weight
+        if i is None:
+            break
+        start = prev = i
+        weight = found[i]
+    return best
+
+
+def _is_header_line(s: str) -> bool:
+    return bool(
+        metadata.is_byline(s) or metadata.parse_meta_line(s) or (len(s) <= 60 and CREDIT.match(s))
+    )
+
+
+def _title_like(s: str, titles: list[str]) -> bool:
+    k = _norm(s)
+    if len(k) < 4 or len(k) > 80:
+        return False
+    return any(k in t or (t in k and len(k) <= len(t) + 12) for t in titles if len(t) >= 4)
+
+
+def _name_like(value: str | None) -> str | None:
+    """An author field that names people (not a user id, an address, a URL)."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or NOT_A_NAME.search(value) or not re.search(r"[\u4e00-\u9fff]", value):
+        return None
+    return value
+
+
+def _seen(text: str, *values: str | None) -> list[str]:
+    """Authors an extractor found that the kept text shows too. An extractor's guess from
+    elsewhere on the page (an account name beside a follow button, a commenter) is not
+    the article's author."""
+    flat = _norm(text)
+    return [v for v in map(_name_like, values) if v and _norm(v) in flat]
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
+
+
+def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
+    """The main content of a web page, or None when the page is too small to need it or
+    neither extractor finds a body (the caller then keeps the whole rendering).
+
+    `rendering` is the page's plain text (one line per block element) and `info` the
+    metadata that `reader.html_to_text` read from it. The returned text is a selection of
+    the rendering's lines, in page order; character spans of articles refer to it.
+    """
+    lines = [ln.strip() for ln in rendering.split("\n") if ln.strip()]
+    if sum(len(ln) for ln in lines) < MIN_PAGE_CHARS:
+        return None
+    keys = [_norm(ln) for ln in lines]
+    opinions = {"trafilatura": _trafilatura(html), "gne": _gne(html)}
+    located = {name: _locate(op["lines"], keys) for name, op in opinions.items() if op is not None}
+    found: dict[int, int] = {}
+    for hits in located.values():
+        for i, n in hits.items():
+            found[i] = max(found.get(i, 0), n)
+    window = _window(found)
+    if window is None:
+        return None
+    a, b = window
+    traf = opinions["trafilatura"] or {}
+    gne = opinions["gne"] or {}
+    titles = [
+        _norm(t)
+        for t in (gne.get("title"), traf.get("title"), info.get("title"))
+        if isinstance(t, str) and t.strip()
+    ]
+    keep = [i for i in range(a, b + 1) if i in found or _is_header_line(lines[i])]
+    # The headline and the lines under it (byline, date, source) sit just above the text.
+    above = range(max(0, a - HEADER_LINES), a)
+    head = next((i for i in reversed(above) if _title_like(lines[i], titles)), None)
+    if head is not None:
+        keep = [head] + [i for i in range(head + 1, a) if _is_header_line(lines[i])] + keep
+    below = range(b + 1, min(len(lines), b + 1 + FOOTER_LINES))
+    keep += [i for i in below if len(lines[i]) <= 60 and _is_header_line(lines[i])]
+    text = "\n".join(lines[i] for i in keep)
+    if not text.strip():
+        return None
+    title = _first(
+        *(
+            metadata.strip_title_spam(t, text)[0]
+            for t in (gne.get("title"), info.get("title"), traf.get("title"))
+            if isinstance(t, str) and t.strip()
+        )
+    )
+    return MainContent(
+        text=text,
+        title=title,
+        published=_first(info.get("published"), traf.get("published"), gne.get("published")),
+        author=_first(
+            _name_like(info.get("author")), *_seen(text, traf.get("author"), gne.get("author"))
+        ),
+        source=_first(info.get("source"), traf.get("source")),
+        extractors="+".join(name for name, hits in located.items() if hits),
+        dropped_chars=sum(len(ln) for ln in lines) - sum(len(lines[i]) for i in keep),
+    )
