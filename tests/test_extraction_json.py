@@ -272,3 +272,12 @@ def test_an_unreadable_record_in_a_warc_is_named_and_the_other_pages_import():
     assert [a.title for a in record.articles] == ["临河镇开展人居环境整治"]
     (error,) = record.errors
     assert "record 1" in error and "https://news.example.org/bad.html" in error
+
+
+def test_record_title_wins_over_unit_and_time_lines_at_the_top_of_its_text():
+    rec = {
+        "title": "青山县召开乡村振兴推进会",
+        "content": "发稿单位：县委宣传部\n发稿时间：2024年6月12日 11:48\n\n" + CLEANUP,
+    }
+    (article,) = parse(as_bytes(rec), "unit.json").articles
+    assert article.title == "青山县召开乡村振兴推进会"

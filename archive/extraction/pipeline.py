@@ -84,6 +84,10 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
         if not a.published and dated:
             a.published = dated[-1]
             a.confidence -= 0.1
+    # A JSON record's title field names its one article; lines of its text that look like
+    # headings (a unit, a release time) do not.
+    if doc.kind == "jsonl" and page.title and page.title.strip() and len(articles) == 1:
+        articles[0].title = page.title.strip()
     return articles, discarded
 
 

@@ -15,8 +15,9 @@ A file's kinds come from its content, not from a list of names: YAML front matte
 only), a field record (an ISO date line, then title, unit and URL lines), a web page's
 text rendering (no Markdown, many short menu lines, or an HTML original beside it),
 traditional characters, a non-UTF-8 encoding, several gold articles in one file. A file
-has every kind that fits. The HTML originals in ``html/`` are scored too, as their own
-row, outside the total (they hold the same articles as their text renderings).
+has every kind that fits. Two other forms of the same pages are scored as rows of their
+own, outside the total: the HTML originals in ``html/``, and each field record turned back
+into a JSON record (written to a temporary folder), which measures the JSON reader.
 
 ``--save F`` writes the per-file counts and per-kind metrics as JSON; ``--compare F``
 prints before/after per metric against such a file (measured earlier, on this machine).
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,7 @@ KIND_ORDER = [
     "other",
 ]
 HTML_KIND = "web page, original .html"
+JSON_KIND = "field record, as .json"
 # The counts a metric is a ratio of: with none, the scorer says 1.0, the table says "-".
 BASIS = {
     "articles_f1": ("art_gold", "art_got"),
@@ -121,6 +124,32 @@ def kinds_of(data: bytes, n_articles: int, has_html: bool) -> list[str]:
     if encoding.lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii"):
         kinds.append("non-UTF-8 encoding")
     return kinds or ["other"]
+
+
+def record_as_json(data: bytes) -> str | None:
+    """A field record's text rendering (one field value a line: date, title, unit, URL,
+    the content's lines, a last line of #tags) back into a JSON record, so that the JSON
+    reader is measured on real records too. None when the lines do not have that shape."""
+    try:
+        text = decode(data)[0].replace("\r\n", "\n").strip("\n")
+    except ReadError:
+        return None
+    lines = text.split("\n")
+    if len(lines) < 6 or not ISO_DATE_LINE.match(lines[0].strip()):
+        return None
+    if not URL_LINE.match(lines[3].strip()):
+        return None
+    tags = lines[-1] if lines[-1].lstrip().startswith("#") else ""
+    content = lines[4:-1] if tags else lines[4:]
+    record = {
+        "published": lines[0].strip(),
+        "title": lines[1],
+        "department": lines[2],
+        "url": lines[3].strip(),
+        "content": "\n".join(content),
+        "tags": tags,
+    }
+    return json.dumps(record, ensure_ascii=False, indent=1)
 
 
 def score_file(
@@ -221,7 +250,7 @@ def by_kind(per_file: dict) -> dict[str, dict]:
     for entry in per_file.values():
         if entry["counts"] is None:
             continue
-        labels = [HTML_KIND] if entry["html"] else entry["kinds"] + ["all"]
+        labels = entry["kinds"] if entry["other_form"] else entry["kinds"] + ["all"]
         for label in labels:
             g = groups.setdefault(label, {"files": 0, "articles": 0, "counts": None})
             g["files"] += 1
@@ -233,7 +262,7 @@ def by_kind(per_file: dict) -> dict[str, dict]:
 
 
 def ordered(groups: dict) -> list[str]:
-    known = [k for k in KIND_ORDER + [HTML_KIND] if k in groups]
+    known = [k for k in KIND_ORDER + [HTML_KIND, JSON_KIND] if k in groups]
     return known + sorted(k for k in groups if k not in known and k != "all") + ["all"]
 
 
@@ -265,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scorer", type=Path, default=SHARED / "tools" / "score_extraction.py")
     ap.add_argument("--only", help="comma-separated file stems to score (d01,d27)")
     ap.add_argument("--no-html", action="store_true", help="skip the HTML originals")
+    ap.add_argument("--no-json", action="store_true", help="skip field records as .json")
     ap.add_argument("--save", type=Path, help="write per-file counts and per-kind metrics here")
     ap.add_argument("--compare", type=Path, help="a file written by --save earlier")
     ap.add_argument("--jobs", type=int, default=1, help="files scored at once (default 1)")
@@ -277,33 +307,36 @@ def main(argv: list[str] | None = None) -> int:
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     raw_dir, html_dir = args.corpus / "raw", args.corpus / "html"
     only = {s.strip() for s in args.only.split(",")} if args.only else None
-    jobs: list[tuple[str, Path, str, bool]] = []  # (name scored, folder, gold name, html?)
+    json_dir = Path(tempfile.mkdtemp(prefix="score_real_json_"))
+    jobs: list[tuple[str, Path, str, str | None, list[str]]] = []
+    # (name scored, its folder, gold name, other form's row or None, kinds)
     for name in gold["files"]:
         stem = name.split(".")[0]
         if only and stem not in only:
             continue
-        jobs.append((name, raw_dir, name, False))
+        data = (raw_dir / name).read_bytes()
         html = html_dir / f"{stem}.html"
+        kinds = kinds_of(data, len(gold["files"][name]), html.exists())
+        jobs.append((name, raw_dir, name, None, kinds))
         if html.exists() and not args.no_html:
-            jobs.append((html.name, html_dir, name, True))
+            jobs.append((html.name, html_dir, name, HTML_KIND, [HTML_KIND]))
+        if "field record (JSON values)" in kinds and not args.no_json:
+            record = record_as_json(data)
+            if record:
+                (json_dir / f"{stem}.json").write_text(record, encoding="utf-8")
+                jobs.append((f"{stem}.json", json_dir, name, JSON_KIND, [JSON_KIND]))
 
     def run(job):
-        name, folder, gold_name, is_html = job
+        name, folder, gold_name = job[:3]
         result = score_file(args.scorer, gold, name, folder, gold_name)
         print(f"  scored {name}", file=sys.stderr, flush=True)
         return job, result
 
     per_file: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for (name, folder, gold_name, is_html), result in pool.map(run, jobs):
-            data = (folder / name).read_bytes()
-            n_arts = len(gold["files"][gold_name])
-            has_html = (html_dir / f"{name.split('.')[0]}.html").exists()
-            per_file[name] = {
-                **result,
-                "html": is_html,
-                "kinds": [HTML_KIND] if is_html else kinds_of(data, n_arts, has_html),
-            }
+        for (name, _, _, other, kinds), result in pool.map(run, jobs):
+            per_file[name] = {**result, "other_form": other, "kinds": kinds}
+    shutil.rmtree(json_dir, ignore_errors=True)
     groups = by_kind(per_file)
     if not args.quiet:
         print("misses, by file (kinds in brackets):")
