@@ -24,6 +24,20 @@ PRONOUNS = ("他", "她")
 
 @cache
 def _titles() -> re.Pattern:
+    """Title words and role descriptors that can stand right before a name."""
+    roles = {w for row in lines("person_roles.txt") for w in row.split()}
+    words = sorted(set(lines("titles.txt")) | roles, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+@cache
+def _organisation_ends() -> tuple[str, ...]:
+    return tuple(w for row in lines("organisation_ends.txt") for w in row.split())
+
+
+@cache
+def _official_titles() -> re.Pattern:
+    """Title words only: a role written after a name (李德明，镇党委书记) is a post."""
     words = sorted(lines("titles.txt"), key=len, reverse=True)
     return re.compile("|".join(map(re.escape, words)))
 
@@ -55,8 +69,12 @@ def _followers() -> tuple[str, ...]:
     return tuple(sorted(lines("person_followers.txt"), key=len, reverse=True))
 
 
-def name_at(text: str, pos: int) -> str | None:
-    """The Chinese personal name starting at text[pos], or None."""
+def name_at(text: str, pos: int, strong: bool = False) -> str | None:
+    """The Chinese personal name starting at text[pos], or None.
+
+    ``strong``: a title or role word ends right before pos (村民罗志达), so a name is
+    expected there and weaker evidence of where it ends is enough.
+    """
     single, compound = _surnames()
     if text[pos : pos + 2] in compound:
         lengths = (3, 4)
@@ -68,28 +86,101 @@ def name_at(text: str, pos: int) -> str | None:
     # word keeps its dictionary tag; posseg's own HMM tagging is ten times slower.
     token = next(iter(jieba.cut(text[pos : pos + 8])), "")
     flag = _word_tags().get(token, "x")
+    tagged = _tagged_name(text, pos) if strong else None
     best = None
+    valid = []
     for n in lengths:
         cand = text[pos : pos + n]
-        if len(cand) < n or not CJK.match(cand) or any(c in NOT_IN_NAME for c in cand[1:]):
-            continue
-        if token == cand and not flag.startswith("nr") and jieba.dt.FREQ.get(cand):
-            continue  # an everyday word (平均, 齐聚), not a name
+        if len(cand) < n or not CJK.match(cand) or ANONYMISED in cand or _titles().search(cand):
+            continue  # 罗某, 胥某某: anonymised; or a title word inside
         after = text[pos + n : pos + n + 4]
+        spoken = bool(_verbs().match(after))
+        if any(c in NOT_IN_NAME for c in cand[1:]) and not (
+            tagged == cand or (spoken and n == 3 and cand[2] not in NOT_IN_NAME)
+        ):
+            continue  # a particle ends the name, unless the tagger reads it whole (阙从汗)
+            # or a speech verb follows a three-character name (刘为民说)
+        everyday = token == cand and not flag.startswith("nr") and jieba.dt.FREQ.get(cand)
+        if everyday and not (strong and flag in PLACE_LIKE_TAGS):
+            continue  # an everyday word (平均, 齐聚), not a name
+        if not everyday:
+            valid.append(cand)
         score = 0
         if after.startswith(_followers()) or re.match(r"^[\u4e00-\u9fff]{1,3}地", after):
-            score += 2
-        elif not after or after[0] in CLAUSE_BREAK + "、":
+            # After a title, a follower that jieba reads inside a longer word (应引以为戒:
+            # 为 of 引以为戒) ends no name, unless it is a speech verb (王某学说 -> 说).
+            if not strong or spoken or tagged == cand or _ends_word(text, pos, n):
+                score += 2
+        elif (not after or after[0] in CLAUSE_BREAK + "、") and not everyday:
             score += 2 if n >= 3 else 1
-        if score == 0 or _titles().search(cand):
-            continue  # nothing after it that can follow a name, or a title word inside
+        if strong and score and not (spoken or tagged == cand or _ends_word(text, pos, n)):
+            score = 0  # 大学生全覆盖: a verb read inside the given name, no name
+        if score == 0:
+            continue  # nothing after it that can follow a name
         if token == cand:
             score += 2  # jieba (with its HMM for unknown names) ends a word here too
+        if tagged == cand:
+            score += 1  # the tagger reads a personal name here too (the model signal)
         if score >= 2 and (
             best is None or score > best[0] or (score == best[0] and n > len(best[1]))
         ):
             best = (score, cand)
+    if best is None and strong and tagged in valid:
+        # After a title, the tagger's reading of a name decides its end; a two-character
+        # reading (齐聚) only when the text names it again.
+        if len(tagged) >= 3 or text.count(tagged) >= 2:
+            return tagged
+    if best is None and strong and valid and tagged is None and not _everyday_word(token):
+        # After a title a name is expected; without other evidence take the commonest
+        # length (three characters; four with a compound surname) if it ends a word.
+        cand = valid[-1]
+        if len(cand) == lengths[-1] and _ends_word(text, pos, len(cand)):
+            return cand
     return best[1] if best else None
+
+
+def _ends_word(text: str, pos: int, n: int) -> bool:
+    """Whether jieba cuts text at pos + n and reads no everyday verb or adjective in the
+    given name (常聚集, 应引以为戒, 把准方向 are no names)."""
+    at = pos
+    for word in jieba.cut(text[pos : pos + n + 6]):
+        if at > pos and at < pos + n and len(word) > 1:
+            common = jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
+            if common and _word_tags().get(word, "x")[:1] in (
+                "v",
+                "a",
+                "d",
+                "c",
+                "p",
+                "u",
+                "m",
+                "r",
+            ):
+                return False  # 覆盖, 聚集; a rarer word is a given name too (立新, 为民)
+        at += len(word)
+        if at >= pos + n:
+            return at == pos + n
+    return False
+
+
+ANONYMISED = "某"
+# jieba's frequency above which a verb or adjective is an everyday word, not a given name.
+COMMON_WORD_FREQ = 1000
+# Dictionary tags of words that are also people's names (黄海, 巴顿) after a title.
+PLACE_LIKE_TAGS = frozenset({"ns", "nz", "nt"})
+
+
+def _everyday_word(token: str) -> bool:
+    """Whether a word is an everyday dictionary word (于是, 同时), where no name is guessed."""
+    tag = _word_tags().get(token, "x")
+    return len(token) >= 2 and bool(jieba.dt.FREQ.get(token)) and not tag.startswith("nr")
+
+
+def _tagged_name(text: str, pos: int) -> str | None:
+    """The personal name (nr) jieba's part-of-speech tagger reads at text[pos], if any."""
+    for word, tag in jieba.posseg.cut(text[pos : pos + 8]):
+        return word if tag.startswith("nr") and 2 <= len(word) <= 4 else None
+    return None
 
 
 @dataclass
@@ -106,9 +197,14 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
     titles = _titles()
     for m in titles.finditer(text):
         pos = m.end()
-        if text[pos : pos + 1] == "的":
-            pos += 1
-        name = name_at(text, pos)
+        if text[pos : pos + 1] in TITLE_OF_BODY:
+            continue  # 常委会, 主席台, 主席团: a body or a place, not the title
+        if text[pos : pos + 1] in ("的", "”", "」"):
+            pos += 1  # 负责的李某, “一村一名大学生”余某
+        note = NOTE_AFTER_TITLE.match(text, pos)
+        if note:
+            pos = note.end()  # 副局长（挂职）胡某
+        name = name_at(text, pos, strong=True)
         if not name or name in exclude:
             continue
         # A chain never reaches back over the previous person (县委书记张三、县长李四).
@@ -118,7 +214,7 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
         # 副主席刘玉芳、司马建国、何志强: the names listed after one title share it
         pos += len(name)
         while text[pos : pos + 1] == "、":
-            more = name_at(text, pos + 1)
+            more = name_at(text, pos + 1, strong=True)
             if not more or more in exclude:
                 break
             found.append(Found(more, title, org, pos + 1))
@@ -140,7 +236,22 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
             title, org = split_chain(inner, t.start(), t.end(), whole=True)
             found.append(Found(cand, title, org, p))
             break
-    return found
+    return [_whole_name(text, f) for f in found]
+
+
+def _whole_name(text: str, f: Found) -> Found:
+    """许箐 -> 许箐笛: a two-character name that the text always writes with the same third
+    character after it (twice or more) is that three-character name cut short."""
+    if len(f.name) != 2:
+        return f
+    ends = [m.end() for m in re.finditer(re.escape(f.name), text)]
+    nexts = {text[e : e + 1] for e in ends}
+    if len(ends) < 2 or len(nexts) != 1 or text.startswith(_followers(), ends[0]):
+        return f
+    longer = f.name + nexts.pop()
+    if not CJK.match(longer) or longer[-1] in NOT_IN_NAME or _titles().search(longer):
+        return f
+    return Found(longer, f.title, f.organization, f.start)
 
 
 ROLE_AFTER_NAME = re.compile(
@@ -150,7 +261,7 @@ ROLE_AFTER_NAME = re.compile(
 
 def _role_ending(inner: str) -> re.Match | None:
     """The first title word of a role that ends the text (某某公司董事长), else None."""
-    found = list(_titles().finditer(inner))
+    found = list(_official_titles().finditer(inner))
     if not found or found[-1].end() != len(inner):
         return None
     return found[0]
@@ -167,7 +278,10 @@ def split_chain(
     segment = text[a:t_end].lstrip("、")
     parts = segment.split("、")
     first = parts[0]
-    m = _titles().search(first)
+    m = next(
+        (t for t in _titles().finditer(first) if first[t.end() : t.end() + 1] not in TITLE_OF_BODY),
+        None,
+    )
     if m is None:
         return segment, None
     org = ORG_LEAD.sub("", first[: m.start()])
@@ -181,6 +295,28 @@ def split_chain(
                 cut = pos
         org = org[cut:]
     title = "、".join([first[m.start() :]] + parts[1:])
+    if org and not org.endswith(_organisation_ends()):
+        # 种茶大户, 行政院长, 南光中学体卫组长: what follows the last body named is part of
+        # the title as written; a long run with no body in it is no organisation.
+        bounds, at = set(), 0
+        for word in jieba.cut(org):
+            at += len(word)
+            bounds.add(at)
+        ends = [e for e in bounds if org[:e].endswith(_organisation_ends())]
+        cut = max(ends, default=0)  # at a word's end: 组 of 组织 ends no body
+        rest = org[cut:]
+        if len(rest) <= 4 and not any(
+            tag[:1] in "rupc" for _, tag in jieba.posseg.cut(rest, HMM=False)
+        ):
+            title, org = rest + title, org[:cut]  # not 他请教了 + 专家: a clause, no title
+        else:
+            org = org[:cut]
+    organ = PARTY_ORGAN.search(org)
+    if organ and organ.start() > 0:
+        # 小岗村党支部副书记: the party branch's post, in the village
+        org, title = org[: organ.start()], organ.group(0) + title
+    if org in _generic_units():
+        org, title = "", org + title  # 社区党委书记: no body named, the unit is the title's
     party = PARTY_COMMITTEE.search(org)
     if party and len(parts) > 1:
         # 湄潭县委副书记、县长: posts in the county's party committee and government, so
@@ -190,7 +326,16 @@ def split_chain(
     return title, (org or None)
 
 
+# A title word followed by one of these names a body or a place (常委会, 主席台, 主席团).
+TITLE_OF_BODY = set("会台团")
+NOTE_AFTER_TITLE = re.compile(r"[（(][\u4e00-\u9fff]{1,4}[)）]")
 PARTY_COMMITTEE = re.compile(r"[省市县区州旗盟]委$")
+PARTY_ORGAN = re.compile(r"(?:联合)?(?:党支部|党总支|党委|党工委|党组|支部|总支)$")
+
+
+@cache
+def _generic_units() -> frozenset[str]:
+    return frozenset(w for row in lines("generic_units.txt") for w in row.split())
 
 
 def find_speakers(text: str, exclude: set[str]) -> list[Found]:
