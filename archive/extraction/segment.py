@@ -45,6 +45,9 @@ MENU_RUN = 12  # lines in a row, each at most MENU_LINE_CHARS long
 MENU_LINE_CHARS = 20
 MENU_STOPS = set("，,。！？!?；;：:、")
 WECHAT_ID = re.compile(r"^微信号\s")
+DATE_ONLY = re.compile(
+    r"^(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
 
 
 @dataclass
@@ -258,25 +261,60 @@ def _menu_runs(lines: list[Para]) -> None:
         end = start
         while (
             end < len(lines)
-            and len(SPACES.sub(" ", lines[end].text)) <= MENU_LINE_CHARS
+            and (
+                _width(lines[end].text) <= MENU_LINE_CHARS
+                or lines[end].kind == "boiler"  # a row of links or a footer line inside it
+            )
             and (end == start or lines[end].gap == 0)
         ):
             end += 1
-        run = lines[start:end]
+        run = [q for q in lines[start:end] if q.kind not in ("boiler", "front")]
         if len(run) >= MENU_RUN:
-            sizes = sorted(len(SPACES.sub(" ", q.text)) for q in run)
+            sizes = sorted(_width(q.text) for q in run)
             stops = sum(1 for q in run if q.text[-1] in MENU_STOPS)
             if sizes[len(sizes) // 2] <= 10 and stops <= 0.2 * len(run):
                 for q in run:
-                    if q.kind not in ("boiler", "front"):
-                        q.kind, q.reason = "boiler", "navigation menu"
+                    q.kind, q.reason = "boiler", "navigation menu"
         start = max(end, start + 1)
+    _dated_lists(lines)
     for i, p in enumerate(lines):
         # A WeChat account card: the account's name (often twice) above 微信号.
         if WECHAT_ID.match(p.text):
             for q in lines[max(0, i - 2) : i]:
                 if len(q.text) <= 16 and q.kind != "front":
                     q.kind, q.reason = "boiler", "wechat chrome"
+        # The options of a font-size tool (字号 超大 大 标准 小), one a line.
+        if p.reason == "page tools":
+            for q in lines[i + 1 : i + 5]:
+                if len(q.text) <= 2 and q.kind not in ("boiler", "front"):
+                    q.kind, q.reason = "boiler", "page tools"
+
+
+def _dated_lists(lines: list[Para]) -> None:
+    """A sidebar of an account's other posts: a date line, a title, a date line, a title …
+    (three dates or more, each title short). An article's date line has text under it."""
+    i = 0
+    while i < len(lines):
+        j = i
+        while (
+            j + 1 < len(lines)
+            and DATE_ONLY.match(lines[j].text)
+            and len(lines[j + 1].text) <= 40
+            and not DATE_ONLY.match(lines[j + 1].text)
+        ):
+            j += 2
+        if (j - i) // 2 >= 3:
+            for q in lines[i:j]:
+                if q.kind != "front":
+                    q.kind, q.reason = "boiler", "dated link list"
+        i = max(j, i + 1)
+
+
+def _width(text: str) -> float:
+    """A line's length as read: a Latin letter counts half a Chinese character."""
+    text = SPACES.sub(" ", text)
+    latin = sum(1 for c in text if c.isascii())
+    return len(text) - latin / 2
 
 
 def _link_lists(lines: list[Para]) -> None:
