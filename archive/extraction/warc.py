@@ -1,5 +1,6 @@
 """WARC web archives -> pages: each response (or resource) record holding an HTML or text
-payload is one page, read as an .html or .txt file would be.
+payload is one page, read as an .html file (main content, page metadata) or a .txt file
+would be.
 
 Records of other kinds (requests, metadata, images, redirects, errors) are not pages and
 are passed over; a record that cannot be read is reported by its number and address, and
@@ -19,10 +20,10 @@ from .reader import (
     Page,
     ReadError,
     _canonical,
+    _read_html,
     check_line_lengths,
     clean_text,
     decode,
-    html_to_text,
 )
 
 TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -58,7 +59,17 @@ def _page_text(payload: bytes, content_type: str, encoding: str | None) -> tuple
     text, _ = clean_text(text)
     info: dict = {}
     if "html" in content_type.lower() or re.search(r"<(?:html|body|p|div)\b", text[:2000], re.I):
-        text, info = html_to_text(text)
+        # The .html path: the page's main content and its metadata (see webpage.py).
+        page_doc = _read_html(text, enc, [])
+        page = page_doc.pages[0]
+        text = page_doc.text
+        info = {
+            "title": page.title,
+            "url": page.url,
+            "published": page.published,
+            "source": page.source,
+            "author": page.author,
+        }
     if not text.strip():
         raise ReadError("no visible text")
     check_line_lengths(text)
