@@ -164,6 +164,7 @@ def _ends_word(text: str, pos: int, n: int) -> bool:
 
 
 ANONYMISED = "某"
+PLACE_ENDS = tuple("村镇乡县区市州省庄屯寨湖山河")
 # jieba's frequency above which a verb or adjective is an everyday word, not a given name.
 COMMON_WORD_FREQ = 1000
 # Dictionary tags of words that are also people's names (黄海, 巴顿) after a title.
@@ -339,8 +340,17 @@ def _generic_units() -> frozenset[str]:
 
 
 def find_speakers(text: str, exclude: set[str]) -> list[Found]:
-    """Names directly followed by a speech verb (李振峰说), for quotes without a title."""
+    """Names directly followed by a speech verb (李振峰说), or opening the sentence after a
+    quotation (“……”邓某期待满满), for quotes without a title."""
     out = []
+    for m in re.finditer(r"[”」]", text):
+        name = name_at(text, m.end(), strong=True)
+        if not name or name in exclude or _tagged_name(text, m.end()) != name:
+            continue  # here only a name the tagger reads too
+        after = text[m.end() + len(name) : m.end() + len(name) + 1]
+        if name.endswith(PLACE_ENDS) or (after and after in PLACE_ENDS):
+            continue  # 冷湖镇, 骆象村: a place opens the sentence
+        out.append(Found(name, None, None, m.end()))
     verbs = _verbs()
     for m in verbs.finditer(text):
         for n in (4, 3, 2):
@@ -360,6 +370,7 @@ def find_speakers(text: str, exclude: set[str]) -> list[Found]:
 
 
 QUOTE = re.compile(r"“([^“”]{2,1000})”|「([^「」]{2,1000})」")
+SHORT_QUOTED = re.compile(r"“[^“”。！？]{1,6}”|‘[^‘’]{1,6}’")
 SPEECHY = re.compile(r"[，,。！？!?；;]")
 
 
@@ -403,6 +414,7 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                 who = by_title(pre) or who
         return who
 
+    prev_quote: tuple[int, str | None] | None = None
     for m in QUOTE.finditer(body):
         text = m.group(1) or m.group(2)
         if len(text) < 8 or (len(text) < 16 and not SPEECHY.search(text)):
@@ -415,17 +427,33 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
         if re.search(r"(?:" + verbs.pattern + r")\s*[：:]\s*$", clause):
             # X在签约仪式上说：“…”: the colon binds the quote to what comes before it
             speaker = speaker_in(clause, m.start())
-        tail = body[m.end() : m.end() + 80]
-        tail = re.split(r"[。！？!?\n“]", tail, maxsplit=1)[0]
+        if re.search(r"[：:]\s*$", clause) and speaker is None:
+            # 杨某淡定自若：“…”, 他却出言劝阻：“…”: a colon binds the quote to the clause's
+            # subject even without a speech verb
+            named = [n.group() for n in name_rx.finditer(clause)]
+            if named:
+                speaker = named[-1]
+            elif re.search("|".join(PRONOUNS), clause):
+                speaker = last_named(m.start())
+        if speaker is None and prev_quote and body[prev_quote[0] : m.start()].strip() == "":
+            speaker = prev_quote[1]  # “…”“…”: quotations in a row, one speaker
+        # Short terms in quotation marks inside the tail (网名为“多多”的) do not end it.
+        window = SHORT_QUOTED.sub(lambda q: "·" * len(q.group()), body[m.end() : m.end() + 80])
+        tail = re.split(r"[。！？!?\n“]", window, maxsplit=1)[0]
+        resumes = tail.rstrip().endswith(("，", ",")) and window[len(tail) : len(tail) + 1] == "“"
         if tail.lstrip("，,").startswith(PRONOUNS) and verbs.search(tail[:12]):
             speaker = last_named(m.start())
         if speaker is None:
             for nm in name_rx.finditer(tail):
                 rest = tail[nm.end() : nm.end() + 12]
-                if nm.start() <= 45 and (
-                    verbs.search(rest)
-                    or nm.start() <= 30
-                    and not re.search(r"[，,]", tail[: nm.start()])
+                if (
+                    nm.start() <= 45
+                    and (
+                        verbs.search(rest)
+                        or resumes  # “…”说起过去，X直摇头，“…”: the same speaker goes on
+                        or nm.start() <= 30
+                        and not re.search(r"[，,]", tail[: nm.start()])
+                    )
                 ):
                     speaker = nm.group()
                     break
@@ -438,6 +466,9 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
             # 李国梁介绍，……。“我们希望……”: the previous sentence's speaker goes on
             previous = sentences[-2]
             speaker = speaker_in(previous, m.start() - len(clause))
+            named = {n.group() for n in name_rx.finditer(previous)}
+            if speaker is None and len(named) == 1:
+                speaker = named.pop()  # X顿感轻松。“…”: the one person of the sentence before
         if speaker is None:
             head = body[max(0, m.start() - 80) : m.start()]
             head_clause = re.split(r"[。！？!?\n]", head)[-1]
@@ -456,6 +487,7 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
             quotes.append(
                 QuoteRecord(speaker, text, m.start(1) if m.group(1) else m.start(2), m.end() - 1)
             )
+        prev_quote = (m.end(), speaker)
     return quotes
 
 
