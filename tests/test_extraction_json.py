@@ -281,3 +281,37 @@ def test_record_title_wins_over_unit_and_time_lines_at_the_top_of_its_text():
     }
     (article,) = parse(as_bytes(rec), "unit.json").articles
     assert article.title == "青山县召开乡村振兴推进会"
+
+
+RECORD_AS_TEXT = "\n".join(
+    [
+        "2024-06-12",
+        "青山县召开乡村振兴推进会  县委书记部署下一阶段任务",
+        "县委宣传部新闻科",
+        "https://www.example.gov.cn/news/content.aspx?id=8812",
+        "发稿单位：县委宣传部",
+        "发稿时间：2024年6月12日 11:48",
+        "",
+        "6月12日，青山县召开乡村振兴工作推进会。县委书记王建国出席会议并讲话。",
+        "王建国强调：“要把产业发展放在首位，让群众的钱袋子鼓起来。”",
+        "#乡村振兴 #推进会",
+    ]
+)
+
+
+def test_json_values_saved_one_a_line_are_one_article_titled_by_the_title_line():
+    record = parse(RECORD_AS_TEXT.encode(), "record.txt")
+    (article,) = record.articles
+    assert article.title.startswith("青山县召开乡村振兴推进会")
+    assert article.published == "2024-06-12"
+    assert article.url == "https://www.example.gov.cn/news/content.aspx?id=8812"
+    assert "https://" not in article.body and "#乡村振兴" not in article.body
+    assert [q.speaker for q in article.quotes] == ["王建国"]
+    reasons = {d.reason for d in record.discarded}
+    assert "record fields: tags" in reasons
+
+
+def test_a_page_with_a_link_line_but_no_date_line_is_not_read_as_a_record():
+    page = RECORD_AS_TEXT.replace("2024-06-12\n", "", 1)
+    assert jsondoc.record_rendering(page) is None
+    assert jsondoc.record_rendering(RECORD_AS_TEXT) is not None

@@ -303,3 +303,68 @@ def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
             page["where"] = f"line {lineno}" if prefix == "line" else f"record {i}"
             pages.append(page)
     return pages, warnings
+
+
+# A JSON record saved as text, one field value a line (date, title, unit, URL, then the
+# content): a few short value lines at the top, among them a line that is only a date and
+# a line that is only a URL. Such a file is one article whose title is the title line.
+DATE_ONLY = re.compile(
+    r"^(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?|\d{10}(?:\d{3})?)$"
+)
+URL_ONLY = re.compile(r"^https?://\S+$")
+TAGS_ONLY = re.compile(r"^#[^#\s]+(?:\s+#[^#\s]+)*$")
+SENTENCE_END = re.compile(r"[。！？]")
+LABEL = re.compile(r"^[^：:]{1,6}[：:]")
+VALUE_LINE_MAX = 100
+HEAD_LINES = 6
+
+
+def record_rendering(text: str) -> dict | None:
+    """The field values at the top of a JSON record saved as text, or None.
+
+    Returns {"title", "published", "url", "source", "start", "end", "discarded"}: the
+    content runs from start to end; the value lines above it and a closing line of #tags
+    are (start, end, reason) pieces that go into no article.
+    """
+    head: list[tuple[int, int, str]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        value = line.strip().lstrip("\ufeff")
+        if not value:
+            if head:
+                break
+            continue
+        is_url = bool(URL_ONLY.match(value))
+        if len(head) == HEAD_LINES or len(value) > VALUE_LINE_MAX:
+            break
+        if not is_url and SENTENCE_END.search(value):
+            break  # a sentence belongs to the content
+        if not is_url and LABEL.match(value) and any(CJK.search(v) for _, _, v in head):
+            break  # so does a `发稿单位：…` line after the title
+        head.append((start, start + len(line), value))
+    dates = [v for _, _, v in head if DATE_ONLY.match(v)]
+    urls = [v for _, _, v in head if URL_ONLY.match(v)]
+    names = [v for _, _, v in head if CJK.search(v) and v not in dates and v not in urls]
+    if not dates or not urls or not names:
+        return None
+    start = head[-1][1]
+    end = len(text.rstrip())
+    tail_start = text.rstrip().rfind("\n") + 1
+    discarded = [(head[0][0], head[-1][1], "record fields: the article's title, date, URL")]
+    if tail_start > start and TAGS_ONLY.match(text[tail_start:end].strip()):
+        discarded.append((tail_start, end, "record fields: tags"))
+        end = tail_start
+    if len(re.sub(r"\s", "", text[start:end])) < MIN_TEXT:
+        return None
+    source = names[1] if len(names) > 1 and len(names[1]) <= 30 else None
+    return {
+        "title": names[0],
+        "published": published_of(dates[0]),
+        "url": urls[0],
+        "source": source,
+        "start": start,
+        "end": end,
+        "discarded": discarded,
+    }

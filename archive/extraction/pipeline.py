@@ -34,6 +34,7 @@ def parse(
     record.text_chars = len(doc.text)
     # A JSON file's skipped lines and records are reported; the others import.
     record.errors.extend(f"{name}: {w}" for w in doc.warnings if w.startswith(("line ", "record ")))
+    record.discarded.extend(Discard(why, s, e, doc.text[s:e][:80]) for s, e, why in doc.discarded)
     for page in doc.pages:
         articles, discarded = parse_page(doc, page)
         record.articles.extend(articles)
@@ -86,7 +87,7 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
             a.confidence -= 0.1
     # A JSON record's title field names its one article; lines of its text that look like
     # headings (a unit, a release time) do not.
-    if doc.kind == "jsonl" and page.title and page.title.strip() and len(articles) == 1:
+    if page.record and page.title and page.title.strip() and len(articles) == 1:
         articles[0].title = page.title.strip()
     return articles, discarded
 

@@ -35,6 +35,8 @@ class Page:
     # Markdown structure (# headings, > quote lines, --- front matter) carries meaning.
     markdown: bool = False
     author: str | None = None  # a JSON record's author field, as written
+    # A structured record (JSON, or JSON values saved as text): its title field is the title.
+    record: bool = False
 
 
 @dataclass
@@ -44,6 +46,8 @@ class Decoded:
     kind: str  # txt | html | jsonl
     pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # (start, end, reason) of text the reader used as metadata, in no page.
+    discarded: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 MAGIC = {
@@ -330,6 +334,12 @@ def read(
         return _read_json(text, name, enc, warnings, fields)
     check_line_lengths(text)
     markdown = kind == "md" or looks_like_markdown(text)
+    fields_at_top = None if markdown else jsondoc.record_rendering(text)
+    if fields_at_top:  # a JSON record saved as text, one value a line
+        r = fields_at_top
+        page = Page(r["start"], r["end"], r["title"], r["url"], r["published"], r["source"])
+        page.record = True
+        return Decoded(text, enc, kind, [page], warnings, r["discarded"])
     return Decoded(text, enc, kind, [Page(0, len(text), markdown=markdown)], warnings)
 
 
@@ -400,6 +410,7 @@ def _read_json(
                 source=rec["source"],
                 line=rec["line"],
                 author=rec["author"],
+                record=True,
             )
         )
         pos += len(page_text)
