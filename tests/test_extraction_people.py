@@ -1,0 +1,81 @@
+"""People introduced by a role and the quotations they speak (invented, real-looking text)."""
+
+import pytest
+
+from archive.extraction.officials import find_people, find_quotes, find_speakers, merge_people
+
+
+def people_of(text: str) -> dict[str, str | None]:
+    return {p.name: p.title for p in merge_people(find_people(text))}
+
+
+def quotes_of(text: str) -> list[tuple[str, str]]:
+    found = find_people(text)
+    found += find_speakers(text, {f.name for f in found})
+    return [(q.speaker, q.text[:6]) for q in find_quotes(text, found)]
+
+
+@pytest.mark.parametrize(
+    "sentence, name, role",
+    [
+        ("清晨，村民周德旺推着三轮车去集市卖菜。", "周德旺", "村民"),
+        ("种粮大户韩春生算了一笔账，今年亩产又高了。", "韩春生", "种粮大户"),
+        ("老党员邱守义每天在村口的调解室坐班。", "邱守义", "老党员"),
+        ("前来办理社保的市民林晓雯刚刚拿到新卡。", "林晓雯", "市民"),
+        ("县城管执法大队大队长方立群对此深有感触。", "方立群", "大队长"),
+    ],
+)
+def test_villager_introduced_by_role_is_a_person(sentence, name, role):
+    people = people_of(sentence)
+    assert name in people
+    assert role in (people[name] or "")
+
+
+def test_title_chain_keeps_words_that_name_no_body():
+    # 行政 before 院长 is no organisation: the title as written is 行政院长.
+    people = people_of("行政院长郑永涛今日南下视察防汛工作。")
+    assert people == {"郑永涛": "行政院长"}
+
+
+def test_party_branch_post_stays_in_the_title():
+    people = merge_people(find_people("东坪村党支部副书记梁志远一头扎进了果园。"))
+    assert [(p.name, p.title, p.organization) for p in people] == [
+        ("梁志远", "党支部副书记", "东坪村")
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "经查，村民陈某某虚报面积，冒领补贴。",
+        "广大基层干部应引以为戒，守住底线。",
+        "要求党员干部把准方向，真抓实干。",
+    ],
+)
+def test_anonymised_or_everyday_words_are_not_people(sentence):
+    assert people_of(sentence) == {}
+
+
+def test_name_cut_short_is_made_whole_by_its_other_mentions():
+    text = "市民龚雪瑶刚刚办完手续。不到两分钟，龚雪瑶就拿到了证件。"
+    assert "龚雪瑶" in people_of(text)
+
+
+def test_colon_after_a_clause_about_the_person_binds_the_quote():
+    text = "果农韩春生信心满满：“明年我们还要再扩种五十亩，销路一点不愁。”"
+    assert quotes_of(text) == [("韩春生", "明年我们还要")]
+
+
+def test_quote_split_by_its_speech_verb_counts_twice():
+    text = "“这条路修好以后，果子运出去快多了。”村民周德旺说，“我们心里也踏实了。”"
+    assert quotes_of(text) == [("周德旺", "这条路修好以"), ("周德旺", "我们心里也踏")]
+
+
+def test_quotes_in_a_row_share_their_speaker():
+    text = "社区党委书记邵明辉强调：“要把小事办好，把实事办实。”“群众的事没有小事。”"
+    assert [s for s, _ in quotes_of(text)] == ["邵明辉", "邵明辉"]
+
+
+def test_the_person_of_the_sentence_before_speaks_an_unattributed_quote():
+    text = "看到新的排班表后，村医邱守义松了一口气。“以前一个人要跑三个村，现在轮着来了。”"
+    assert quotes_of(text) == [("邱守义", "以前一个人要")]
