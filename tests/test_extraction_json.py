@@ -315,3 +315,18 @@ def test_a_page_with_a_link_line_but_no_date_line_is_not_read_as_a_record():
     page = RECORD_AS_TEXT.replace("2024-06-12\n", "", 1)
     assert jsondoc.record_rendering(page) is None
     assert jsondoc.record_rendering(RECORD_AS_TEXT) is not None
+
+
+def test_field_option_must_be_role_equals_name_with_a_known_role():
+    from django.core.management.base import CommandError
+
+    from archive.management.commands.import_raw import parse_fields
+
+    assert parse_fields(["text=details", "date=data.pubTime"]) == {
+        "text": "details",
+        "published": "data.pubTime",
+    }
+    for bad in (["details"], ["text="], ["headline=title"]):
+        with pytest.raises(CommandError) as caught:
+            parse_fields(bad)
+        assert caught.value.returncode == 2
