@@ -103,3 +103,13 @@ def test_a_taiwan_city_is_a_place_without_a_code():
 
 def test_a_taiwan_short_name_that_is_a_mainland_district_keeps_the_district():
     assert gazetteer().names["新北"] == {"320411"}  # 常州市新北区, not 新北市
+
+
+def test_a_short_county_name_written_after_ordinary_words_stays_a_place():
+    refs = resolve("签约企业位于昆山，看中的是昆山完整的产业链。位于昆山的工厂已投产")
+    assert "昆山市" in {r.name for r in refs}
+
+
+def test_a_short_county_name_always_written_after_one_character_is_part_of_a_longer_name():
+    refs = resolve("游客登上南江口观景台。南江口地势险要，南江口的晚霞很美")
+    assert refs == []

@@ -357,20 +357,37 @@ def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazette
 
 
 def _unsupported_short_name(
-    code: str, counts: dict[str, list[Hit]], title_len: int, g: Gazetteer
+    text: str, code: str, counts: dict[str, list[Hit]], title_len: int, g: Gazetteer
 ) -> bool:
     """A county named only by its short name, with no place above or below it in the
-    article, is a word or a person's name more often than a place: 独山 in 黑独山, 通海 in
-    the name 于通海. It stays when the headline names it."""
+    article, and written twice or more after the same character, is part of a longer
+    name: 江口 in a lookout called 南江口, 临海 in a person called 郭临海 (a place is
+    written after words, 位于江口, 来到江口, not always after one character). A short
+    name in the headline stays."""
     place, hs = g.places[code], counts[code]
     if place.level != "county" or any(h.name in g.full for h in hs):
         return False
     if any(h.start < title_len for h in hs):
         return False
-    return not any(
+    if any(
         other != code and (code in g.places[other].ancestors or other in place.ancestors)
         for other in counts
-    )
+    ):
+        return False
+    words = _dictionary()
+    before: dict[str, int] = {}
+    for h in hs:
+        c = text[h.start - 1 : h.start]
+        if "\u4e00" <= c <= "\u9fff" and text[h.start - 2 : h.start] not in words:
+            before[c] = before.get(c, 0) + 1
+    return any(n >= 2 for n in before.values())
+
+
+@cache
+def _dictionary() -> dict[str, int]:
+    """jieba's word list (位于, 来到): a character that ends a word is not a name's first."""
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
 
 
 def resolve(
@@ -436,7 +453,7 @@ def resolve(
         if h.name in needs_context and not related(code):
             continue
         counts.setdefault(code, []).append(h)
-    for code in [c for c in counts if _unsupported_short_name(c, counts, title_len, g)]:
+    for code in [c for c in counts if _unsupported_short_name(text, c, counts, title_len, g)]:
         del counts[code]
     refs: dict[str, RegionRef] = {}
     scores: dict[str, float] = {}
