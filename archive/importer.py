@@ -13,8 +13,10 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 
 from archive.extraction.entities import simplified
+from archive.extraction.known import KnownOfficial, KnownOfficials
 from archive.extraction.records import ArticleRecord, FileRecord
 from archive.extraction.words import search_terms
 from archive.models import (
@@ -246,7 +248,8 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
 
 
 def person_for(name: str, organization: str | None) -> Person:
-    """The same name with the same organisation is the same person; otherwise a new one."""
+    """The same name with the same organisation is the same person; else the one person of
+    that name a curator confirmed; otherwise a new one."""
     normalized = simplified(name)
     if organization:
         hit = Person.objects.filter(
@@ -254,11 +257,68 @@ def person_for(name: str, organization: str | None) -> Person:
         ).first()
         if hit:
             return hit
-    else:
+    confirmed = list(
+        Person.objects.filter(normalized_name=normalized, curation=Person.Curation.CONFIRMED)[:2]
+    )
+    if len(confirmed) == 1:
+        return confirmed[0]
+    if not organization:
         candidates = list(Person.objects.filter(normalized_name=normalized)[:2])
         if len(candidates) == 1:
             return candidates[0]
     return Person.objects.create(name=name, normalized_name=normalized)
+
+
+def known_officials() -> KnownOfficials:
+    """The people curators confirmed, as a dictionary for the parser (extraction/known.py).
+
+    Confirmed means: marked confirmed; given aliases by a merge; or named in an article a
+    curator reviewed or whose people a curator edited (``people`` in its curated_fields).
+    Each comes with the title and organisation of its latest position. Names marked
+    rejected go along so that the parser drops them."""
+    rejected = Person.objects.filter(curation=Person.Curation.REJECTED)
+    curated = [
+        pk
+        for pk, names in Article.objects.exclude(curated_fields=[]).values_list(
+            "pk", "curated_fields"
+        )
+        if "people" in names
+    ]
+    mentioned = Mention.objects.filter(
+        Q(article__review_status=Article.ReviewStatus.REVIEWED) | Q(article_id__in=curated)
+    )
+    confirmed = Person.objects.filter(
+        Q(curation=Person.Curation.CONFIRMED)
+        | ~Q(aliases=[])
+        | Q(pk__in=mentioned.values("person_id"))
+    ).exclude(curation=Person.Curation.REJECTED)
+    latest: dict[int, Position] = {}
+    positions = Position.objects.filter(person__in=confirmed.values("pk"))
+    for position in positions.order_by(F("last_seen").asc(nulls_first=True), "pk"):
+        latest[position.person_id] = position  # the last one seen wins
+    officials = []
+    for person in confirmed:
+        position = latest.get(person.pk)
+        officials.append(
+            KnownOfficial(
+                name=person.name,
+                title=position.title if position else None,
+                organization=(position.organization or None) if position else None,
+                aliases=tuple(a for a in person.aliases or [] if isinstance(a, str)),
+            )
+        )
+    return KnownOfficials(officials, rejected=rejected.values_list("name", flat=True))
+
+
+def known_officials_or_none() -> KnownOfficials | None:
+    """known_officials(), or None when the database cannot be read (a dry run before
+    migrate): parsing goes on with the rules alone."""
+    from django.db import DatabaseError
+
+    try:
+        return known_officials()
+    except DatabaseError:
+        return None
 
 
 # --- Curation (admin): upload, re-import and re-extraction -------------------------------
@@ -271,7 +331,7 @@ def import_upload(name: str, data: bytes, source_name: str | None = None):
     """
     from archive.extraction.pipeline import parse
 
-    record = parse(data, name)
+    record = parse(data, name, known=known_officials_or_none())
     try:
         return import_file(record, data, source_name), record
     except Exception as exc:  # noqa: BLE001 - the upload must report, not crash the admin
@@ -290,7 +350,7 @@ def reimport(raw: RawFile) -> str:
     from archive.extraction.pipeline import parse
 
     data = raw.data
-    record = parse(data, raw.path)
+    record = parse(data, raw.path, known=known_officials_or_none())
     if raw.status != RawFile.Status.IMPORTED:
         return import_file(record, data)
     with transaction.atomic():
@@ -314,10 +374,11 @@ def reextract(article: Article) -> str:
     from archive.extraction.pipeline import parse
 
     curated = set(article.curated_fields or [])
+    known = known_officials_or_none()
     rec, how = None, "text"
     if article.raw_file_id and not curated & {"title", "subtitle", "body"}:
         raw = article.raw_file
-        for art in parse(raw.data, raw.path).articles:
+        for art in parse(raw.data, raw.path, known=known).articles:
             if content_hash(art.title, art.body) == article.content_hash:
                 rec, how = art, "raw"
                 break
@@ -333,7 +394,7 @@ def reextract(article: Article) -> str:
             confidence=article.confidence,
             repairs=list(article.repairs or []),
         )
-        enrich([rec])
+        enrich([rec], known=known)
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
         if how == "raw":

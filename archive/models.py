@@ -216,11 +216,25 @@ class RawFile(models.Model):
 class Person(models.Model):
     """A named person with a role in the news: an official, manager or expert."""
 
+    class Curation(models.TextChoices):
+        MACHINE = "machine", "机器抽取"
+        CONFIRMED = "confirmed", "已确认"
+        REJECTED = "rejected", "非人名"
+
     name = models.CharField("姓名", max_length=20, db_index=True)
     normalized_name = models.CharField(
         "规范姓名", max_length=20, db_index=True, help_text="simplified-Chinese form"
     )
     aliases = models.JSONField("别名", default=list, blank=True)
+    curation = models.CharField(
+        "审核",
+        max_length=12,
+        choices=Curation.choices,
+        default=Curation.MACHINE,
+        db_index=True,
+        help_text="confirmed people are known to later imports (with their aliases and "
+        "positions); a rejected name is no person and is never extracted again",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     history = HistoricalRecords()

@@ -7,14 +7,22 @@ import re
 from . import officials, regions
 from .chinese import simplified
 from .datafiles import fullmatch_any, lines
+from .known import KnownOfficials
 from .records import ArticleRecord
 from .words import Words
 
 QUOTED = re.compile(r"[“「]([^“”「」，,。！？!?；;、\s]{3,12})[”」]")
 
 
-def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None = None) -> None:
-    """Fill regions, people, quotes and tags of each article in place."""
+def enrich(
+    articles: list[ArticleRecord],
+    text: str = "",
+    home: set[str] | None = None,
+    known: KnownOfficials | None = None,
+) -> None:
+    """Fill regions, people, quotes and tags of each article in place; ``known``: the
+    officials curators confirmed (found where the text gives them a role; aliases
+    reported under their canonical names; rejected names dropped)."""
     for art in articles:
         title = simplified(f"{art.title} {art.subtitle}".strip())
         body = simplified(art.body)
@@ -38,6 +46,8 @@ def enrich(articles: list[ArticleRecord], text: str = "", home: set[str] | None 
             for s in officials.merge_people(speakers)
             if s.name in quoted_speakers
         ]
+        if known:
+            people, quotes = known.apply(text, people, quotes, cuts=words.cuts, exclude=exclude)
         places = {r.code for r in art.regions if r.code}
         for person in people:
             person.region_code = organisation_region(person.organization, places)

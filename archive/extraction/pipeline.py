@@ -6,6 +6,7 @@ import hashlib
 import re
 
 from . import metadata, segment
+from .known import KnownOfficials
 from .reader import Decoded, Page, ReadError, read
 from .records import ArticleRecord, Discard, FileRecord
 
@@ -16,11 +17,13 @@ def parse(
     encoding: str | None = None,
     entities: bool = True,
     fields: dict[str, str] | None = None,
+    known: KnownOfficials | None = None,
 ) -> FileRecord:
     """Parse one file's bytes into articles, discarded pieces and errors.
 
     Never raises for bad input: a file that cannot be read gets an error message instead.
     `fields` names JSON records' fields by role (`{"text": "details"}`, see jsondoc).
+    `known`: the officials curators confirmed (see known.py), loaded by the importer.
     """
     record = FileRecord(
         path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
@@ -42,7 +45,7 @@ def parse(
     if entities:
         from .entities import enrich
 
-        enrich(record.articles, doc.text)
+        enrich(record.articles, doc.text, known=known)
     if not record.articles and not record.errors:
         record.errors.append(f"{name}: no article text found (everything was boilerplate)")
     return record

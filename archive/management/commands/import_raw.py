@@ -15,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from archive.extraction.jsondoc import normalise_fields
+from archive.extraction.known import KnownOfficials
 from archive.extraction.pipeline import parse
 from archive.extraction.records import FileRecord
 
@@ -95,7 +96,7 @@ def parse_path(
         return record, None
     name = "stdin.txt" if path == "-" else path
     try:
-        return parse(data, name, encoding, fields=fields), data
+        return parse(data, name, encoding, fields=fields, known=KNOWN.get("officials")), data
     except Exception as exc:  # noqa: BLE001 - a parser bug must not end the run
         record = FileRecord(
             path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
@@ -104,6 +105,15 @@ def parse_path(
             one_line(f"{name}: the parser failed ({type(exc).__name__}: {exc}); please report it")
         )
         return record, data
+
+
+# The officials curators confirmed, read from the database once per run (importer.
+# known_officials) and handed to each worker process by the pool's initializer.
+KNOWN: dict[str, KnownOfficials | None] = {}
+
+
+def use_known(officials: KnownOfficials | None) -> None:
+    KNOWN["officials"] = officials
 
 
 def one_line(message: str) -> str:
@@ -133,6 +143,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         started = time.monotonic()
         opts["fields"] = parse_fields(opts.get("field"))
+        from archive.importer import known_officials_or_none
+
+        use_known(known_officials_or_none())
         files, problems = expand(opts["paths"])
         if opts["shard"]:
             try:
@@ -206,7 +219,9 @@ class Command(BaseCommand):
             for job in jobs:
                 yield parse_path(job)
             return
-        with ProcessPoolExecutor(max_workers=opts["workers"]) as pool:
+        with ProcessPoolExecutor(
+            max_workers=opts["workers"], initializer=use_known, initargs=(KNOWN.get("officials"),)
+        ) as pool:
             yield from pool.map(parse_path, jobs, chunksize=4)
 
     def _store(self, record: FileRecord, data: bytes | None, opts) -> str:
