@@ -330,3 +330,12 @@ def test_field_option_must_be_role_equals_name_with_a_known_role():
         with pytest.raises(CommandError) as caught:
             parse_fields(bad)
         assert caught.value.returncode == 2
+
+
+def test_html_escaped_once_more_by_the_api_is_still_read_as_html():
+    escaped = MEETING.replace("<", "&lt;").replace(">", "&gt;")
+    (article,) = parse(
+        as_bytes({"title": "青山县召开乡村振兴推进会", "body": escaped}), "e.json"
+    ).articles
+    assert "&lt;" not in article.body and "<p>" not in article.body
+    assert "钱袋子" in article.body

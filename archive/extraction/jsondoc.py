@@ -13,6 +13,7 @@ without text is reported by its number and title and skipped; the others are rea
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -248,6 +249,8 @@ def page_of(record, fields: dict[str, str], html_to_text) -> tuple[dict | None, 
     if not isinstance(record, dict):
         return None, "a JSON object was expected"
     body = text_of(record, fields)
+    if body is not None and "&lt;" in body and looks_like_html(html.unescape(body)):
+        body = html.unescape(body)  # HTML escaped once more by the API
     if body is not None and looks_like_html(body):
         body, _ = html_to_text(body)
     if not body or len(re.sub(r"\s", "", body)) < MIN_TEXT:
