@@ -332,7 +332,7 @@ def record_rendering(text: str) -> dict | None:
     """
     head: list[tuple[int, int, str]] = []
     pos = 0
-    for line in text.split("\n"):
+    for line in text[:4000].split("\n"):  # the value lines are short and at the top
         start, pos = pos, pos + len(line) + 1
         value = line.strip().lstrip("\ufeff")
         if not value:
@@ -354,7 +354,7 @@ def record_rendering(text: str) -> dict | None:
         return None
     start = head[-1][1]
     end = len(text.rstrip())
-    tail_start = text.rstrip().rfind("\n") + 1
+    tail_start = text.rfind("\n", 0, end) + 1
     discarded = [(head[0][0], head[-1][1], "record fields: the article's title, date, URL")]
     if tail_start > start and TAGS_ONLY.match(text[tail_start:end].strip()):
         discarded.append((tail_start, end, "record fields: tags"))
