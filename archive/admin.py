@@ -795,11 +795,19 @@ class PersonQuoteInline(admin.TabularInline):
 @admin.register(Person)
 class PersonAdmin(CurationAdmin):
     resource_classes = [PersonResource]
-    list_display = ["name", "normalized_name", "alias_list", "article_count", "quote_count"]
+    list_display = [
+        "name",
+        "normalized_name",
+        "alias_list",
+        "curation",
+        "article_count",
+        "quote_count",
+    ]
+    list_filter = ["curation"]
     search_fields = ["name", "normalized_name"]
     list_per_page = 100
     show_full_result_count = False
-    actions = ["merge"]
+    actions = ["merge", "confirm", "reject"]
     inlines = [PositionInline, PersonMentionInline, PersonQuoteInline]
 
     def get_queryset(self, request):
@@ -822,6 +830,19 @@ class PersonAdmin(CurationAdmin):
     @admin.display(description="引语数", ordering="quote_count")
     def quote_count(self, person):
         return person.quote_count
+
+    def _set_curation(self, request, queryset, status):
+        n = curation.set_person_curation(queryset, status, user=request.user)
+        label = Person.Curation(status).label
+        self.message_user(request, f"{n} 个人物设为“{label}”。", messages.SUCCESS)
+
+    @admin.action(description="确认所选人物（今后导入时识别）", permissions=["change"])
+    def confirm(self, request, queryset):
+        self._set_curation(request, queryset, Person.Curation.CONFIRMED)
+
+    @admin.action(description="标为非人名（今后不再抽取）", permissions=["change"])
+    def reject(self, request, queryset):
+        self._set_curation(request, queryset, Person.Curation.REJECTED)
 
     @admin.action(description="合并所选人物", permissions=["change", "delete"])
     def merge(self, request, queryset):

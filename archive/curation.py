@@ -71,6 +71,27 @@ def set_status(articles: QuerySet[Article], status: str, user=None) -> int:
     return len(changed)
 
 
+def set_person_curation(people: QuerySet[Person], status: str, user=None) -> int:
+    """Confirm people (later imports know them, with their aliases and latest position)
+    or reject names that are no person (never extracted again); with history."""
+    if status not in Person.Curation.values:
+        raise ValueError(f"unknown curation status: {status}")
+    with transaction.atomic():
+        changed = list(people.exclude(curation=status).select_for_update())
+        for person in changed:
+            person.curation = status
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Person,
+                ["curation"],
+                batch_size=500,
+                default_user=user,
+                default_change_reason=f"curation → {status}",
+            )
+    return len(changed)
+
+
 def parse_tag_names(text: str) -> list[str]:
     """Tag names from a curator's input: separated by commas (，,), semicolons or newlines."""
     for sep in "，,;；\n、":

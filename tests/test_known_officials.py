@@ -7,7 +7,9 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.test import Client
 
 from archive import curation
 from archive.importer import known_officials
@@ -126,3 +128,27 @@ def test_the_people_of_an_article_a_curator_reviewed_or_edited_are_known(gazette
     article.curated_fields = ["people"]
     article.save()
     assert "高峰" in {o.name for o in known_officials().officials}
+
+
+def test_a_curator_confirms_and_rejects_people_from_the_admin_list(gazetteer, tmp_path):
+    call_command("setup_roles", stdout=io.StringIO())
+    user = User.objects.create_user("curator", password="pw-curator", is_staff=True)
+    user.groups.add(Group.objects.get(name="Curators"))
+    client = Client()
+    client.force_login(user)
+    run_json(write(tmp_path, "first.txt", FIRST))
+    run_json(write(tmp_path, "typo.txt", TYPO))
+    gao, typo = Person.objects.get(name="高峰"), Person.objects.get(name="高锋")
+    url = "/admin/archive/person/"
+
+    for name, person in (("confirm", gao), ("reject", typo)):
+        data = {"action": name, "_selected_action": [str(person.pk)], "index": 0}
+        assert client.post(url, data).status_code == 302
+
+    gao.refresh_from_db()
+    typo.refresh_from_db()
+    assert (gao.curation, typo.curation) == ("confirmed", "rejected")
+    assert gao.history.first().history_user == user
+    known = known_officials()
+    assert [o.name for o in known.officials] == ["高峰"] and known.is_rejected("高锋")
+    assert client.get(url, {"curation": "confirmed"}).status_code == 200
