@@ -220,6 +220,18 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
                 break
             found.append(Found(more, title, org, pos + 1))
             pos += 1 + len(more)
+    # 习近平总书记指出, 对此，黄某某市长: a name opening its clause, a title right after it
+    for m in _official_titles().finditer(text):
+        for n in (4, 3, 2):
+            p = m.start() - n
+            cand = text[p : m.start()]
+            if p < 0 or cand in exclude or (p > 0 and CJK.match(text[p - 1])):
+                continue
+            if cand.endswith(_organisation_ends() + PLACE_ENDS):
+                continue  # 骆象村党支部书记, 宣传部部长: a body before its title
+            if name_at(text[: m.start()], p) == cand and _tagged_name(text, p) == cand:
+                found.append(Found(cand, m.group(), None, p))
+                break
     # 张三(某某公司董事长) / 张三，某某局局长，
     for m in ROLE_AFTER_NAME.finditer(text):
         inner = m.group(1) or m.group(2)
@@ -478,6 +490,21 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                     speaker = named[-1]
                 elif head_clause.strip().startswith(PRONOUNS) or by_title(head_clause.strip()):
                     speaker = by_title(head_clause.strip()) or last_named(m.start())
+                elif re.search(r"(?:" + verbs.pattern + r")\s*[：:，,]?\s*$", clause):
+                    # 并强调「…」: the verb's subject is left out, so the person named
+                    # last in the paragraph speaks on
+                    speaker = last_named(m.start()) if name_rx.search(before) else None
+        if speaker is None and clause.strip():
+            named = {n.group() for n in name_rx.finditer(clause)}
+            if len(named) == 1:
+                speaker = named.pop()  # X最看重的是，“…”: the one person of the sentence
+        if speaker is None and not clause.strip():
+            # “…”浙江省某地政务大厅里，前来办事的市民X刚刚…。: a quotation that opens its
+            # sentence, then a sentence about one person (and no other) who said it
+            after_quote = re.split(r"[。！？!?\n“]", window + body[m.end() + 80 : m.end() + 160])[0]
+            named = {n.group() for n in name_rx.finditer(after_quote)}
+            if len(named) == 1:
+                speaker = named.pop()
         if speaker is None and m.start() > 0 and body[m.start() - 1] == "\n":
             prev_par = body[: m.start()].rstrip().rsplit("\n", 1)[-1]
             if re.search(r"(?:" + verbs.pattern + r")\s*[：:]\s*$", prev_par):
