@@ -113,3 +113,23 @@ def test_a_short_county_name_written_after_ordinary_words_stays_a_place():
 def test_a_short_county_name_always_written_after_one_character_is_part_of_a_longer_name():
     refs = resolve("游客登上南江口观景台。南江口地势险要，南江口的晚霞很美")
     assert refs == []
+
+
+def test_a_county_site_article_that_says_our_county_is_about_the_outlet_s_county():
+    from archive.extraction.entities import enrich
+    from archive.extraction.records import ArticleRecord
+
+    body = "3月5日，我县召开春耕生产推进会，部署全县粮食生产工作。会议要求各乡镇抓好农资供应。"
+    art = ArticleRecord(title="我县部署春耕生产", body=body, span=(0, 0), source="湄潭县融媒体中心")
+    enrich([art])
+    assert [(r.name, r.primary) for r in art.regions] == [("湄潭县", True)]
+
+
+def test_a_national_paper_has_no_home_place():
+    from archive.extraction.entities import enrich
+    from archive.extraction.records import ArticleRecord
+
+    body = "全省各地加快推进春耕生产，农资供应充足，机械化水平不断提高，粮食生产开局良好。"
+    art = ArticleRecord(title="春耕生产开局良好", body=body, span=(0, 0), source="人民日报")
+    enrich([art])
+    assert art.regions == []

@@ -34,7 +34,11 @@ def enrich(
         located = text
         for name in art.authors:
             located = located.replace(simplified(name), " " * len(name))
-        art.regions = regions.resolve(located, title_len=len(title) + 1, home=home, cuts=words.cuts)
+        # The outlet's own place (聊城日报, 掌上绥德) is context, and the place of 我县/本市.
+        outlet = (home or set()) | regions.outlet_home(simplified(art.source or ""))
+        art.regions = regions.resolve(
+            located, title_len=len(title) + 1, home=outlet or None, cuts=words.cuts
+        )
         exclude = set(art.authors)
         found = officials.find_people(text, exclude)
         people = officials.merge_people(found)

@@ -356,6 +356,40 @@ def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazette
     return node
 
 
+# 我县, 本市, 全区: the outlet speaks of its own place; the character names its kind.
+OWN_PLACE = re.compile(r"(?:我|本|全)(县|区|旗|市|州|盟|省)(?!场|域|级|县)")
+OWN_LEVELS = {
+    "县": ("county",),
+    "区": ("county",),
+    "旗": ("county",),
+    "市": ("county", "prefecture"),
+    "州": ("prefecture",),
+    "盟": ("prefecture",),
+    "省": ("province",),
+}
+
+
+def outlet_home(source: str | None, g: Gazetteer | None = None) -> set[str]:
+    """The places an outlet's name holds (聊城日报 -> 聊城市, 掌上绥德 -> 绥德县; 人民日报
+    none): its home, which resolves ambiguous names and speaks as 我县 or 本市."""
+    if not source:
+        return set()
+    g = g or gazetteer()
+    return {next(iter(h.codes)) for h in find(source, g) if len(h.codes) == 1}
+
+
+def _home_primary(text: str, home: set[str], g: Gazetteer) -> str | None:
+    """An article that names no place of its own but says 我县 or 本市 is about the
+    outlet's home place of that kind."""
+    kinds = {m.group(1) for m in OWN_PLACE.finditer(text)}
+    levels = {level for k in kinds for level in OWN_LEVELS[k]}
+    fits = [c for c in home if c in g.places and g.places[c].level in levels]
+    if not fits:
+        return None
+    rank = {"county": 0, "prefecture": 1, "province": 2}
+    return min(fits, key=lambda c: (rank.get(g.places[c].level, 3), c))
+
+
 def _unsupported_short_name(
     text: str, code: str, counts: dict[str, list[Hit]], title_len: int, g: Gazetteer
 ) -> bool:
@@ -486,6 +520,12 @@ def resolve(
                 scores[key] = 1.0 + (5 if h.start < title_len else 0)
     _standalone_townships(text, cuts, g, refs, scores)
     primary = _primary(text, title_len, counts, g)
+    if primary is None and home:
+        primary = _home_primary(text, home, g)
+        if primary is not None and primary not in refs:
+            p = g.places[primary]
+            refs[primary] = RegionRef(p.name, primary, p.level, mentions=0, parent_code=p.parent)
+            scores[primary] = 0.0
     if primary is not None:
         refs[primary].primary = True
         scores[primary] += 100
