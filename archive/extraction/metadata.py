@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 
 from .chinese import simplified
-from .datafiles import word_set
+from .datafiles import lines, word_set
 
 CJK = "\u4e00-\u9fff"
 NAME = rf"[{CJK}][{CJK}·]{{1,5}}"
@@ -50,9 +50,9 @@ COMPLETED_YEAR = re.compile(r"去年|截至((?:19|20)\d{2})年(?:年底|底|末)
 PADDED_NAME = re.compile(rf"(?<![{CJK}])([{CJK}])[ \u3000\u00a0]{{1,3}}([{CJK}])(?![{CJK}])")
 # 本报记者  马跃峰  程  焕《人民日报》（2025年05月13日第 01 版）: credit, paper and edition in one line.
 PRESS_LINE = re.compile(
-    r"^(?P<credit>[^《》。，]{0,60}?)\s*《(?P<paper>[^《》]{2,24})》\s*"
+    r"^(?P<credit>[^《》。，]{0,60}?)\s*《\s*(?P<paper>[^《》]{2,24}?)\s*》\s*"
     r"[（(]\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
-    r"\s*(?:第\s*[0-9０-９A-Za-z]{1,4}\s*版)?\s*[）)]\s*$"
+    r"\s*(?:第?\s*[0-9０-９A-Za-z]{1,4}\s*版)?\s*[）)]\s*$"
 )
 # A credit in brackets on a line of its own after the text: （余海滨）, （本报记者X整理）, （涂成强  宋  杰）.
 PAREN_CREDIT = re.compile(r"^[（(]\s*([^()（）]{2,40}?)\s*[)）]$")
@@ -112,7 +112,7 @@ def is_byline(line: str) -> bool:
 
 def byline_names(text: str) -> list[str]:
     """Names of the people credited in a byline (reporters, editors, photographers)."""
-    s = re.sub(r"[■□●◆▲▌()（）]", " ", simplified(text))
+    s = re.sub(r"[■□●◆▲▌()（）]", " ", unpad_names(simplified(text)))
     s = re.sub(r"\s*[/／|｜:：]\s*", " ", s)
     names: list[str] = []
     for m in REPORTED.finditer(s):
@@ -196,6 +196,59 @@ def _labelled_meta_line(line: str) -> dict | None:
         before = re.split(r"\s*[|｜]\s*|\s{2,}", line[: m.start()].strip())[0]
         source = re.sub(r"(发布|日期|时间)\s*[:：]?$", "", before).strip(" ·-—:：")
     return {"published": published, "source": source or None}
+
+
+@cache
+def _header_labels() -> tuple[re.Pattern, dict[str, str]]:
+    roles: dict[str, list[str]] = {}
+    for row in lines("header_labels.tsv"):
+        role, rx = row.split("\t", 1)
+        roles.setdefault(role, []).append(rx)
+    groups = "|".join(f"(?P<{role}>{'|'.join(rxs)})" for role, rxs in roles.items())
+    return re.compile(rf"(?:^|(?<=\s)|(?<=[|｜【\[]))(?:{groups})\s*[:：]\s*"), roles
+
+
+ROC_DATE = re.compile(r"(?<!\d)(1[0-4]\d|[4-9]\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+URL_LINE = re.compile(r"^(?:https?://|www\.)\S+$")
+
+
+def header_fields(line: str) -> dict | None:
+    """A header or footer line made of labelled values (发稿时间：114年6月12日 09:15,
+    发稿人：X, 责任编辑：X 审核：Y, 来源：X): {published, source, authors}, or None when
+    the line holds anything else. Dates of the Republic of China calendar (114年) count."""
+    s = simplified(line.strip())
+    if len(s) > 120 or "。" in s:
+        return None
+    if s[:1] in "(（" and s[-1:] in ")）":
+        s = s[1:-1].strip()
+    if URL_LINE.match(s):
+        return {"published": None, "source": None, "authors": [], "url": s}
+    rx, _ = _header_labels()
+    found = list(rx.finditer(s))
+    if not found or s[: found[0].start()].strip(" 【[|｜"):
+        return None  # the line must open with a label
+    out: dict = {"published": None, "source": None, "authors": [], "url": None}
+    for k, m in enumerate(found):
+        value = s[m.end() : found[k + 1].start() if k + 1 < len(found) else len(s)]
+        value = value.strip(" |｜】]　")
+        role = m.lastgroup
+        if role == "date":
+            out["published"] = out["published"] or normalize_date(value) or _roc_date(value)
+        elif role == "source" and value:
+            out["source"] = out["source"] or re.split(r"\s{2,}|\s*[|｜]\s*", value)[0]
+        elif role in ("author", "editor"):
+            out["authors"] += byline_names(value)
+    if not (out["published"] or out["source"] or out["authors"]):
+        # Only unit and counter labels (发稿单位：…, 阅读：3287) say nothing of the text, but
+        # are still header lines; a text line that opens with 文： is not.
+        if not all(m.lastgroup in ("unit", "count") for m in found):
+            return None
+    return out
+
+
+def _roc_date(value: str) -> str | None:
+    m = ROC_DATE.search(value)
+    return _iso(int(m.group(1)) + 1911, int(m.group(2)), int(m.group(3))) if m else None
 
 
 def _iso(y: int, m: int, d: int) -> str | None:

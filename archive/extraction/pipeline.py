@@ -134,10 +134,14 @@ def build_article(
     title, spam = metadata.strip_title_spam(title, body)
     repairs = [f"removed an SEO suffix from the title: {spam}"] if spam else []
     published = published or metadata.normalize_date(fields.get("date"))
+    url = fields.get("source_url") or fields.get("url")
     for m in d.metas:
-        meta = metadata.parse_meta_line(m.text)
-        published = published or meta["published"]
-        source = source or meta["source"]
+        meta = metadata.parse_meta_line(m.text) or {}
+        labelled = metadata.header_fields(m.text) or {}
+        published = published or meta.get("published") or labelled.get("published")
+        source = source or meta.get("source") or labelled.get("source")
+        authors += labelled.get("authors", [])
+        url = url or labelled.get("url")
     published = published or metadata.normalize_date(page.published)
     source = source or page.source
     if not published:
@@ -154,7 +158,7 @@ def build_article(
         published=published,
         source=source,
         authors=metadata._unique(authors or page_authors(page)),
-        url=fields.get("source_url") or fields.get("url") or page.url,
+        url=url or page.url,
         confidence=max(confidence, 0.0),
     )
     art.repairs = repairs

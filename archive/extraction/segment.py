@@ -232,6 +232,8 @@ def classify(lines: list[Para]) -> None:
             p.kind = "meta"
         elif metadata.is_byline(s):
             p.kind = "byline"
+        elif metadata.header_fields(s):
+            p.kind = "meta"  # 发稿时间：…, 来源：…, 发稿人：…, a bare URL
         elif is_label(s):
             p.kind, p.reason = "label", "column label"
         elif headline_like(s):
@@ -512,14 +514,21 @@ def segment_page(paras: list[Para], markdown: bool = False) -> tuple[list[Draft]
             pending_labels.append(p)
             i += 1
             continue
-        n = None if markdown else starts_article(paras, i, first, cur is None or cur.ended, cur)
+        # Header lines seen, no headline or text yet (a date line above the title).
+        fresh = cur is not None and not cur.heads and not cur.body
+        n = None
+        if not markdown:
+            n = starts_article(paras, i, first or fresh, cur is None or cur.ended, cur)
         if n is None and not markdown and pending_labels and p.kind in ("head", "body"):
             # A column label opens a new slot on the page even without a byline.
             n = 1 if p.kind == "head" else 0
         if n is not None:
-            cur = Draft(labels=pending_labels)
+            if fresh and n:
+                cur.labels += pending_labels
+            else:
+                cur = Draft(labels=pending_labels)
+                drafts.append(cur)
             pending_labels = []
-            drafts.append(cur)
             cur.heads = paras[i : i + n]
             i += n
             first = False
