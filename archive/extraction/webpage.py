@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from . import metadata
 
@@ -108,27 +110,32 @@ def _gne(html: str) -> dict | None:
 
 
 def _locate(lines: list[str], keys: list[str]) -> dict[int, int]:
-    """Map an extractor's paragraphs onto rendering line indices; {index: characters}."""
-    exact: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        exact.setdefault(k, []).append(i)
+    """Map an extractor's paragraphs onto rendering line indices; {index: characters}.
+
+    A paragraph is found in the rendering's text with the spaces taken out, in page order,
+    so one the extractor joined from several lines (or split from one) still maps onto
+    all of them; one it changed is found by its opening characters."""
+    flat = "".join(keys)
+    ends = list(accumulate(len(k) for k in keys))  # where each line ends in `flat`
     found: dict[int, int] = {}
+    pos = 0
     for raw in lines:
         p = _norm(raw)
         if len(p) < 2:
             continue
-        hits = exact.get(p)
-        if hits:
-            for i in hits:
-                found[i] = max(found.get(i, 0), len(p))
+        at = flat.find(p, pos)
+        if at < 0 and len(p) >= 8:
+            at = flat.find(p)  # the extractor moved it (a standfirst, a caption)
+        if at < 0 and len(p) >= 16:
+            at = flat.find(p[:16], pos)
+            p = p[:16] if at >= 0 else p
+        if at < 0:
             continue
-        if len(p) < 12:
-            continue
-        # A paragraph the extractor split or joined differently: match by its opening.
-        head = p[:24]
-        for i, k in enumerate(keys):
-            if len(k) >= 12 and (k.startswith(head) or p.startswith(k[:24])):
-                found[i] = max(found.get(i, 0), min(len(p), len(k)))
+        first = bisect_right(ends, at)
+        last = bisect_right(ends, at + len(p) - 1)
+        for i in range(first, min(last, len(keys) - 1) + 1):
+            found[i] = found.get(i, 0) + len(keys[i])
+        pos = at + len(p)
     return found
 
 
@@ -177,12 +184,12 @@ def _name_like(value: str | None) -> str | None:
     return value
 
 
-def _seen(text: str, *values: str | None) -> list[str]:
+def _seen(text: str, site: str, *values: str | None) -> list[str]:
     """Authors an extractor found that the kept text shows too. An extractor's guess from
     elsewhere on the page (an account name beside a follow button, a commenter) is not
-    the article's author."""
+    the article's author, nor is the site's own name (`site`: its names run together)."""
     flat = _norm(text)
-    return [v for v in map(_name_like, values) if v and _norm(v) in flat]
+    return [v for v in map(_name_like, values) if v and _norm(v) in flat and _norm(v) not in site]
 
 
 def _first(*values: str | None) -> str | None:
@@ -203,10 +210,10 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
     keys = [_norm(ln) for ln in lines]
     opinions = {"trafilatura": _trafilatura(html), "gne": _gne(html)}
     located = {name: _locate(op["lines"], keys) for name, op in opinions.items() if op is not None}
-    found: dict[int, int] = {}
+    found: dict[int, int] = {}  # a line both extractors kept weighs twice
     for hits in located.values():
         for i, n in hits.items():
-            found[i] = max(found.get(i, 0), n)
+            found[i] = found.get(i, 0) + min(n, len(keys[i]))
     window = _window(found)
     if window is None:
         return None
@@ -222,6 +229,8 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
     # The headline and the lines under it (byline, date, source) sit just above the text.
     above = range(max(0, a - HEADER_LINES), a)
     head = next((i for i in reversed(above) if _title_like(lines[i], titles)), None)
+    if head is None:  # a headline further up, past a share bar or an advertisement
+        head = next((i for i in reversed(range(a)) if keys[i] in titles), None)
     if head is not None:
         keep = [head] + [i for i in range(head + 1, a) if _is_header_line(lines[i])] + keep
     below = range(b + 1, min(len(lines), b + 1 + FOOTER_LINES))
@@ -236,12 +245,20 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
             if isinstance(t, str) and t.strip()
         )
     )
+    page_title = info.get("title") or ""
+    site = _norm(
+        "".join(
+            [page_title[len(title or "") :] if title and page_title.startswith(title) else ""]
+            + [v for v in (info.get("source"), traf.get("source")) if isinstance(v, str)]
+        )
+    )
     return MainContent(
         text=text,
         title=title,
         published=_first(info.get("published"), traf.get("published"), gne.get("published")),
         author=_first(
-            _name_like(info.get("author")), *_seen(text, traf.get("author"), gne.get("author"))
+            *(v for v in [_name_like(info.get("author"))] if v and _norm(v) not in site),
+            *_seen(text, site, traf.get("author"), gne.get("author")),
         ),
         source=_first(info.get("source"), traf.get("source")),
         extractors="+".join(name for name, hits in located.items() if hits),
