@@ -46,26 +46,28 @@ YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年|-\d{1,2}-)")
 COMPLETED_YEAR = re.compile(r"去年|截至((?:19|20)\d{2})年(?:年底|底|末)|((?:19|20)\d{2})年全年")
 
 
-# Print papers pad a two-character name to the width of three: 程  焕, 陆  伟.
+# Print papers pad a two-character name to the width of three: 王  林, 李  明.
 PADDED_NAME = re.compile(rf"(?<![{CJK}])([{CJK}])[ \u3000\u00a0]{{1,3}}([{CJK}])(?![{CJK}])")
-# 本报记者  马跃峰  程  焕《人民日报》（2025年05月13日第 01 版）: credit, paper and edition in one line.
+# 本报记者  张建国  王  林《某某日报》（2025年05月13日第 01 版）: credit, paper and edition
+# in one line.
 PRESS_LINE = re.compile(
     r"^(?P<credit>[^《》。，]{0,60}?)\s*《\s*(?P<paper>[^《》]{2,24}?)\s*》\s*"
     r"[（(]\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
     r"\s*(?:第?\s*[0-9０-９A-Za-z]{1,4}\s*版)?\s*[）)]\s*$"
 )
-# A credit in brackets on a line of its own after the text: （余海滨）, （本报记者X整理）, （涂成强  宋  杰）.
+# A credit in brackets on a line of its own after the text: （刘海峰）, （本报记者X整理）,
+# （张建国  李  明）.
 PAREN_CREDIT = re.compile(r"^[（(]\s*([^()（）]{2,40}?)\s*[)）]$")
 CREDIT_TAIL = re.compile(r"(?:整理|报道|采写|供稿|摄影?|撰文)$")
 
 
 def unpad_names(text: str) -> str:
-    """程  焕 -> 程焕: join the padding a print layout puts inside two-character names."""
+    """王  林 -> 王林: join the padding a print layout puts inside two-character names."""
     return PADDED_NAME.sub(r"\1\2", text)
 
 
 def press_line(line: str) -> dict | None:
-    """'本报记者  马跃峰  程  焕《人民日报》（2025年05月13日第 01 版）' -> names, paper, date."""
+    """'本报记者  张建国  王  林《某某日报》（2025年05月13日第 01 版）' -> names, paper, date."""
     m = PRESS_LINE.match(simplified(line.strip()))
     if not m:
         return None
@@ -78,7 +80,7 @@ def press_line(line: str) -> dict | None:
 
 
 def paren_credit(line: str) -> list[str]:
-    """Names of a bracketed credit line (（余海滨）, （本报记者田先进整理）), else []."""
+    """Names of a bracketed credit line (（刘海峰）, （本报记者陈立整理）), else []."""
     m = PAREN_CREDIT.match(simplified(line.strip()))
     if not m:
         return []
