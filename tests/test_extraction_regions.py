@@ -2,7 +2,9 @@
 
 The texts are invented, shaped like national-paper, portal and city-government reports."""
 
-from archive.extraction.regions import gazetteer, resolve
+import pytest
+
+from archive.extraction.regions import gazetteer, outlet_home, resolve
 
 
 def places(title: str, body: str) -> list:
@@ -133,3 +135,18 @@ def test_a_national_paper_has_no_home_place():
     art = ArticleRecord(title="春耕生产开局良好", body=body, span=(0, 0), source="人民日报")
     enrich([art])
     assert art.regions == []
+
+
+@pytest.mark.parametrize(
+    "outlet,home",
+    [
+        ("聊城日报", {"371500"}),
+        ("掌上绥德", {"610826"}),
+        ("湄潭县融媒体中心", {"520328"}),
+        ("浙江日报", {"330000"}),
+        ("光明日报", set()),  # a national paper, not one of 光明区
+        ("解放日报", set()),  # 解放 is a word first
+    ],
+)
+def test_an_outlet_s_home_place_is_read_from_its_name(outlet, home):
+    assert outlet_home(outlet) == home

@@ -19,7 +19,7 @@ import ahocorasick
 import jieba
 import jieba.posseg
 
-from .datafiles import DATA, csv_rows, word_set
+from .datafiles import DATA, csv_rows, lines, word_set
 from .records import RegionRef
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -131,13 +131,18 @@ def _add_places_without_code(g: Gazetteer) -> None:
             g.add_name(alias, key, full=full)
 
 
-@cache
-def common_word_names(g: Gazetteer) -> frozenset[str]:
-    """Short names that jieba's dictionary knows as everyday words (资源, 振兴, 友好, 比如)."""
+def _word_tags() -> dict[str, str]:
     tags = jieba.posseg.dt.word_tag_tab if hasattr(jieba.posseg.dt, "word_tag_tab") else {}
     if not tags:
         jieba.posseg.dt.tokenizer.initialize()
         tags = jieba.posseg.dt.word_tag_tab
+    return tags
+
+
+@cache
+def common_word_names(g: Gazetteer) -> frozenset[str]:
+    """Short names that jieba's dictionary knows as everyday words (资源, 振兴, 友好, 比如)."""
+    tags = _word_tags()
     out = set()
     for name, codes in g.names.items():
         if name in g.full or any(g.places[c].level != "county" for c in codes):
@@ -369,13 +374,42 @@ OWN_LEVELS = {
 }
 
 
+@cache
+def _outlet_words() -> dict[str, tuple[str, ...]]:
+    rows: dict[str, tuple[str, ...]] = {}
+    for row in lines("outlet_words.txt"):
+        kind, *words = row.split()
+        rows[kind] = tuple(sorted(words, key=len, reverse=True))
+    return rows
+
+
 def outlet_home(source: str | None, g: Gazetteer | None = None) -> set[str]:
-    """The places an outlet's name holds (聊城日报 -> 聊城市, 掌上绥德 -> 绥德县; 人民日报
-    none): its home, which resolves ambiguous names and speaks as 我县 or 本市."""
+    """The place an outlet's name holds (聊城日报 -> 聊城市, 掌上绥德 -> 绥德县; 人民日报
+    and 光明日报 none, data/outlet_words.txt): its home, which resolves ambiguous names and
+    speaks as 我县 or 本市."""
     if not source:
         return set()
     g = g or gazetteer()
-    return {next(iter(h.codes)) for h in find(source, g) if len(h.codes) == 1}
+    words = _outlet_words()
+    name = source.strip()
+    if name in words.get("national", ()):
+        return set()
+    plain = word_set("region_needs_context.txt")
+    for _ in range(3):  # 掌上湄潭发布: strip what surrounds the place, a few words deep
+        name = next((name[len(w) :] for w in words.get("prefix", ()) if name.startswith(w)), name)
+        name = next((name[: -len(w)] for w in words.get("suffix", ()) if name.endswith(w)), name)
+    codes = g.names.get(name, set())
+    # The rest is the place, unless it is an everyday word (解放日报, 华龙网); 绥德 is a name.
+    proper = name in safe_short(g) or _word_tags().get(name, "n").startswith(("ns", "nr"))
+    if len(codes) == 1 and name not in plain and (name in g.full or proper):
+        return set(codes)
+    return {
+        next(iter(h.codes))
+        for h in find(source, g)
+        if len(h.codes) == 1
+        and h.name not in plain
+        and (h.name in g.full or h.name in safe_short(g))
+    }
 
 
 def _home_primary(text: str, home: set[str], g: Gazetteer) -> str | None:
