@@ -343,32 +343,38 @@ def read(
     return Decoded(text, enc, kind, [Page(0, len(text), markdown=markdown)], warnings)
 
 
-def _read_html(html: str, enc: str, warnings: list[str]) -> Decoded:
-    """A web page: its main content (see webpage.py) when the page has chrome around it,
-    else its whole rendering. For HTML, `Decoded.text` and so every article span refer to
-    the kept lines of the page's rendering (verbatim page text, in page order), not to the
-    HTML bytes, which the importer keeps as the raw file."""
+def web_page_text(html: str, warnings: list[str] | None = None) -> tuple[str, dict]:
+    """An HTML page's text and metadata, as `html_to_text` gives them, but with only the
+    page's main content (see webpage.py) when the page has chrome around it: the kept
+    lines of its rendering, verbatim and in page order. Raises ReadError for a page
+    without visible text. A note on what was left out goes to `warnings`."""
     text, info = html_to_text(html)
     if not text.strip():
         raise ReadError("HTML page without any visible text")
     check_line_lengths(text)
     main = webpage.main_content(html, text, info)
     if main is None:
-        return Decoded(text, enc, "html", [Page(0, len(text), **info)], warnings)
-    warnings.append(
-        f"web page: {main.dropped_chars:,} characters of page chrome left out "
-        f"(main content by {main.extractors or 'neither extractor'})"
-    )
-    page = Page(
-        0,
-        len(main.text),
-        title=main.title or info["title"],
-        url=info["url"],
-        published=main.published,
-        source=main.source,
-        author=main.author,
-    )
-    return Decoded(main.text, enc, "html", [page], warnings)
+        return text, info
+    if warnings is not None:
+        warnings.append(
+            f"web page: {main.dropped_chars:,} characters of page chrome left out "
+            f"(main content by {main.extractors or 'neither extractor'})"
+        )
+    return main.text, {
+        "title": main.title or info["title"],
+        "url": info["url"],
+        "published": main.published,
+        "source": main.source,
+        "author": main.author,
+    }
+
+
+def _read_html(html: str, enc: str, warnings: list[str]) -> Decoded:
+    """A web page. For HTML, `Decoded.text` and so every article span refer to the kept
+    lines of the page's rendering (see web_page_text), not to the HTML bytes, which the
+    importer keeps as the raw file."""
+    text, info = web_page_text(html, warnings)
+    return Decoded(text, enc, "html", [Page(0, len(text), **info)], warnings)
 
 
 def _read_json(
