@@ -79,3 +79,22 @@ def test_quotes_in_a_row_share_their_speaker():
 def test_the_person_of_the_sentence_before_speaks_an_unattributed_quote():
     text = "看到新的排班表后，村医邱守义松了一口气。“以前一个人要跑三个村，现在轮着来了。”"
     assert quotes_of(text) == [("邱守义", "以前一个人要")]
+
+
+def test_role_after_a_verb_of_office_is_the_persons_title():
+    text = "去年5月，贺守仁当选业委会主任。在新一届委员中，贺守仁全票当选小区党委书记，干劲更足。"
+    assert people_of(text) == {"贺守仁": "小区党委书记"}
+
+
+def test_bare_political_body_before_a_title_is_part_of_it():
+    assert people_of("会上，政协副主席温立新作了发言。") == {"温立新": "政协副主席"}
+
+
+def test_descriptor_inside_a_body_name_does_not_start_the_chain():
+    people = merge_people(find_people("县退役军人事务局党组书记、局长钟德海主持会议。"))
+    assert [(p.name, p.title) for p in people] == [("钟德海", "党组书记、局长")]
+
+
+def test_name_written_before_its_title_speaks_the_quote():
+    text = "会议指出，总书记的要求要落到实处。对此，龚志明市长强调：“防汛准备一天也不能松。”"
+    assert quotes_of(text) == [("龚志明", "防汛准备一天")]

@@ -96,7 +96,10 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         after = text[pos + n : pos + n + 4]
         spoken = bool(_verbs().match(after))
         if any(c in NOT_IN_NAME for c in cand[1:]) and not (
-            tagged == cand or (spoken and n == 3 and cand[2] not in NOT_IN_NAME)
+            tagged == cand
+            or (
+                n == 3 and cand[2] not in NOT_IN_NAME and (spoken or strong and _one_word(cand[1:]))
+            )
         ):
             continue  # a particle ends the name, unless the tagger reads it whole (阙从汗)
             # or a speech verb follows a three-character name (刘为民说)
@@ -130,13 +133,33 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         # reading (齐聚) only when the text names it again.
         if len(tagged) >= 3 or text.count(tagged) >= 2:
             return tagged
+        if tagged not in jieba.dt.FREQ and _ends_word(text, pos, 2):
+            return tagged  # no word of the dictionary, nor the start of one (齐聚一堂)
     if best is None and strong and valid and tagged is None and not _everyday_word(token):
         # After a title a name is expected; without other evidence take the commonest
         # length (three characters; four with a compound surname) if it ends a word.
         cand = valid[-1]
-        if len(cand) == lengths[-1] and _ends_word(text, pos, len(cand)):
+        if len(cand) == lengths[-1] and _ends_word(text, pos, len(cand)) and _given(cand):
             return cand
     return best[1] if best else None
+
+
+def _given(cand: str) -> bool:
+    """Whether what follows the surname can be a given name: no common word of the
+    dictionary other than a name or a place (应牢固: 牢固; 于通海: 通海 is a place)."""
+    for word in jieba.cut(cand[1:], HMM=False):
+        tag = _word_tags().get(word, "x")
+        if len(word) > 1 and jieba.dt.FREQ.get(word, 0) >= 300 and tag[:2] not in NAME_TAGS:
+            return False
+    return True
+
+
+NAME_TAGS = frozenset({"nr", "ns", "nz"})
+
+
+def _one_word(given: str) -> bool:
+    """Whether jieba reads a given name as one word (向东, 为民: a particle inside a word)."""
+    return next(iter(jieba.cut(given, HMM=False)), "") == given
 
 
 def _ends_word(text: str, pos: int, n: int) -> bool:
@@ -233,9 +256,11 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
                 found.append(Found(cand, m.group(), None, p))
                 break
     # 张三(某某公司董事长) / 张三，某某局局长，
-    for m in ROLE_AFTER_NAME.finditer(text):
+    after_name = list(ROLE_AFTER_NAME.finditer(text)) + list(ROLE_VERB_AFTER_NAME.finditer(text))
+    for m in after_name:
         inner = m.group(1) or m.group(2)
-        t = _role_ending(inner)
+        # X作为老党员, X当选业委会主任: a descriptor counts after these verbs too
+        t = _role_ending(inner, descriptors=m.re is ROLE_VERB_AFTER_NAME)
         if t is None:
             continue
         for n in (4, 3, 2):
@@ -270,11 +295,14 @@ def _whole_name(text: str, f: Found) -> Found:
 ROLE_AFTER_NAME = re.compile(
     r"[（(]([^)）]{2,40})[)）]|(?:[，,]|是)([^，,。；;！？!?\n“”「」()（）]{2,40})(?=[，,。；;])"
 )
+ROLE_VERB_AFTER_NAME = re.compile(
+    r"(?:作为|身为|担任|出任|(?:全票|高票)?当选为?)()([^，,。；;！？!?\n“”「」()（）]{2,30})(?=[，,。；;])"
+)
 
 
-def _role_ending(inner: str) -> re.Match | None:
+def _role_ending(inner: str, descriptors: bool = False) -> re.Match | None:
     """The first title word of a role that ends the text (某某公司董事长), else None."""
-    found = list(_official_titles().finditer(inner))
+    found = list((_titles() if descriptors else _official_titles()).finditer(inner))
     if not found or found[-1].end() != len(inner):
         return None
     return found[0]
@@ -291,10 +319,16 @@ def split_chain(
     segment = text[a:t_end].lstrip("、")
     parts = segment.split("、")
     first = parts[0]
-    m = next(
-        (t for t in _titles().finditer(first) if first[t.end() : t.end() + 1] not in TITLE_OF_BODY),
-        None,
-    )
+    # The chain starts at its first post; a descriptor inside a body's name (退役军人事务局)
+    # starts it only when the chain holds no post (种茶大户).
+    m = None
+    for rx in (_official_titles(), _titles()):
+        m = next(
+            (t for t in rx.finditer(first) if first[t.end() : t.end() + 1] not in TITLE_OF_BODY),
+            None,
+        )
+        if m:
+            break
     if m is None:
         return segment, None
     org = ORG_LEAD.sub("", first[: m.start()])
