@@ -254,11 +254,13 @@ def rename_source(source: Source, name: str) -> Source:
 
 def reextract(articles: QuerySet[Article]) -> dict[str, int]:
     """Run extraction again on each article, keeping what curators changed."""
+    from archive.importer import known_officials_or_none
     from archive.importer import reextract as reextract_one
 
     counts = {"articles": 0, "from_raw_file": 0}
+    known = known_officials_or_none()  # read once for all the articles
     for article in articles:
-        how = reextract_one(article)
+        how = reextract_one(article, known=known)
         counts["articles"] += 1
         counts["from_raw_file"] += how == "raw"
     return counts

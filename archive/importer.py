@@ -359,14 +359,15 @@ def reimport(raw: RawFile) -> str:
     return "imported"
 
 
-def reextract(article: Article) -> str:
+def reextract(article: Article, known: KnownOfficials | None = None) -> str:
     """Extract places, people, quotes and machine tags of one article again.
 
     The record comes from the article's raw file when its title and body are the
     machine's (the record with the same content hash); otherwise the entity extraction
     runs on the article's own text. Fields and links named in ``article.curated_fields``
     keep their curated values; confirmed and curator tags are always kept.
-    Returns "raw" or "text": where the record came from.
+    Returns "raw" or "text": where the record came from. ``known``: the known officials
+    (read from the database when not given; pass them when re-extracting many).
     """
     from dataclasses import replace
 
@@ -374,7 +375,7 @@ def reextract(article: Article) -> str:
     from archive.extraction.pipeline import parse
 
     curated = set(article.curated_fields or [])
-    known = known_officials_or_none()
+    known = known if known is not None else known_officials_or_none()
     rec, how = None, "text"
     if article.raw_file_id and not curated & {"title", "subtitle", "body"}:
         raw = article.raw_file

@@ -152,3 +152,16 @@ def test_a_curator_confirms_and_rejects_people_from_the_admin_list(gazetteer, tm
     known = known_officials()
     assert [o.name for o in known.officials] == ["高峰"] and known.is_rejected("高锋")
     assert client.get(url, {"curation": "confirmed"}).status_code == 200
+
+
+def test_re_extraction_finds_an_official_confirmed_after_the_article_was_imported(
+    gazetteer, tmp_path
+):
+    run_json(write(tmp_path, "later.txt", LATER))
+    later = Article.objects.get(title="临江县农村公路建设提速")
+    assert not Mention.objects.filter(article=later).exists()
+    gao = confirmed_gao(tmp_path)
+
+    curation.reextract(Article.objects.filter(pk=later.pk))
+
+    assert Mention.objects.filter(article=later, person=gao).exists()
