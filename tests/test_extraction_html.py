@@ -173,3 +173,14 @@ def test_an_accounts_dated_sidebar_in_a_text_rendering_is_chrome():
 def test_a_script_leftover_line_is_chrome():
     got = kinds('theme->baseUrl . "/images/";  ?>\n青禾县部署夏粮收购工作\n' + PARAGRAPHS[0])
     assert got[0][1] == "boiler"
+
+
+def test_an_extractors_author_is_kept_only_where_the_page_credits_that_name():
+    from archive.extraction.webpage import _credible
+
+    lines = ["青禾发布", "关注", "作者：宋雨桐", "田野里的风[网友]2023-06-12 10:20:31"]
+    kept = "青禾县部署夏粮收购工作\n" + PARAGRAPHS[0]
+    assert _credible(lines, kept, "", "青禾发布 关注", "田野里的风") == []
+    assert _credible(lines, kept, "", "宋雨桐") == ["宋雨桐"]  # on a byline of the page
+    assert _credible(lines, kept, "", "韦明远") == ["韦明远"]  # from structured data only
+    assert _credible(lines, kept, "青禾新闻网", "青禾新闻网") == []  # the site's own name

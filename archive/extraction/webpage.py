@@ -184,12 +184,21 @@ def _name_like(value: str | None) -> str | None:
     return value
 
 
-def _seen(text: str, site: str, *values: str | None) -> list[str]:
-    """Authors an extractor found that the kept text shows too. An extractor's guess from
-    elsewhere on the page (an account name beside a follow button, a commenter) is not
-    the article's author, nor is the site's own name (`site`: its names run together)."""
+def _credible(lines: list[str], text: str, site: str, *values: str | None) -> list[str]:
+    """The authors an extractor found that are the article's: shown in the kept text, or on
+    a byline of the page, or not shown at all (read from the page's structured data). A
+    name the page shows elsewhere (an account name beside a follow button, a commenter)
+    is not the article's author, nor is the site's own name (`site`: its names together)."""
     flat = _norm(text)
-    return [v for v in map(_name_like, values) if v and _norm(v) in flat and _norm(v) not in site]
+    out = []
+    for v in map(_name_like, values):
+        if not v or _norm(v) in site:
+            continue
+        first = v.split()[0]  # an author field may run names (or a name and a button) together
+        shown = [ln for ln in lines if first in ln]
+        if _norm(v) in flat or not shown or any(metadata.is_byline(ln) for ln in shown):
+            out.append(v)
+    return out
 
 
 def _first(*values: str | None) -> str | None:
@@ -258,7 +267,7 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
         published=_first(info.get("published"), traf.get("published"), gne.get("published")),
         author=_first(
             *(v for v in [_name_like(info.get("author"))] if v and _norm(v) not in site),
-            *_seen(text, site, traf.get("author"), gne.get("author")),
+            *_credible(lines, text, site, traf.get("author"), gne.get("author")),
         ),
         source=_first(info.get("source"), traf.get("source")),
         extractors="+".join(name for name, hits in located.items() if hits),
