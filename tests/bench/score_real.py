@@ -224,10 +224,12 @@ def add(total: dict | None, counts: dict) -> dict:
     return {k: total.get(k, 0) + v for k, v in counts.items()}
 
 
-def cell(m: dict, c: dict, key: str, width: int) -> str:
-    if not any(c.get(n) for n in BASIS[key]):
-        return f"{'-':>{width}}"
-    return f"{m[key]:>{width}.2f}"
+def measured(c: dict, key: str) -> bool:
+    return any(c.get(n) for n in BASIS[key])
+
+
+def cell(m: dict, c: dict, key: str, width: int, none: str = "-") -> str:
+    return f"{m[key]:>{width}.2f}" if measured(c, key) else f"{none:>{width}}"
 
 
 def table(rows: list[tuple[str, int, int, dict, dict]]) -> str:
@@ -281,7 +283,8 @@ def compare(groups: dict, before_path: Path) -> str:
         b, a = before[label]["metrics"], groups[label]["metrics"]
         bc, ac = before[label]["counts"], groups[label]["counts"]
         cells = " ".join(
-            f"{cell(b, bc, k, 5)}->{cell(a, ac, k, 5).strip():<5}{trend(b[k], a[k])}"
+            f"{cell(b, bc, k, 5, 'n/a')}->{cell(a, ac, k, 5, 'n/a').strip():<5}"
+            f"{trend(b[k], a[k]) if measured(bc, k) and measured(ac, k) else ' '}"
             for k, _ in METRICS
         )
         out.append(f"{label:<30} {cells}")
