@@ -98,3 +98,13 @@ def test_descriptor_inside_a_body_name_does_not_start_the_chain():
 def test_name_written_before_its_title_speaks_the_quote():
     text = "会议指出，总书记的要求要落到实处。对此，龚志明市长强调：“防汛准备一天也不能松。”"
     assert quotes_of(text) == [("龚志明", "防汛准备一天")]
+
+
+def test_the_person_spoken_to_is_not_the_speaker():
+    text = "村党支部书记甘立群上门推广。有村民直接跟甘立群说：“你们天天来，到底图什么？”"
+    assert quotes_of(text) == []
+
+
+def test_a_short_sentence_in_quotes_is_speech():
+    text = "“规矩立起来了。”东岭社区党总支书记温秀兰坦言，“大家办事心里有底。”"
+    assert quotes_of(text) == [("温秀兰", "规矩立起来了"), ("温秀兰", "大家办事心里")]

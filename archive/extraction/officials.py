@@ -187,6 +187,7 @@ def _ends_word(text: str, pos: int, n: int) -> bool:
 
 
 ANONYMISED = "某"
+ADDRESSEE_MARKS = set("跟对向给和与同替")
 PLACE_ENDS = tuple("村镇乡县区市州省庄屯寨湖山河")
 # jieba's frequency above which a verb or adjective is an everyday word, not a given name.
 COMMON_WORD_FREQ = 1000
@@ -394,7 +395,12 @@ def find_speakers(text: str, exclude: set[str]) -> list[Found]:
         if not name or name in exclude or _tagged_name(text, m.end()) != name:
             continue  # here only a name the tagger reads too
         after = text[m.end() + len(name) : m.end() + len(name) + 1]
-        if name.endswith(PLACE_ENDS) or (after and after in PLACE_ENDS):
+        rest = text[m.end() + len(name) : m.end() + len(name) + 3]
+        if (
+            name.endswith(PLACE_ENDS)
+            or (after and after in PLACE_ENDS)
+            or rest.startswith(_organisation_ends())
+        ):
             continue  # 冷湖镇, 骆象村: a place opens the sentence
         out.append(Found(name, None, None, m.end()))
     verbs = _verbs()
@@ -416,6 +422,8 @@ def find_speakers(text: str, exclude: set[str]) -> list[Found]:
 
 
 QUOTE = re.compile(r"“([^“”]{2,1000})”|「([^「」]{2,1000})」")
+# A clause that goes on with the previous subject (并强调, 随后表示).
+CONTINUED = re.compile(r"^\s*(?:并|还|又|也|再|则|同时|随后|随即|接着|此外|进而|更)")
 SHORT_QUOTED = re.compile(r"“[^“”。！？]{1,6}”|‘[^‘’]{1,6}’")
 SPEECHY = re.compile(r"[，,。！？!?；;]")
 
@@ -444,6 +452,14 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
                 return p.name
         return None
 
+    def subjects(fragment: str) -> list[str]:
+        # 跟潘某说, 向李某表示: the person spoken to is no speaker
+        return [
+            n.group()
+            for n in name_rx.finditer(fragment)
+            if fragment[n.start() - 1 : n.start()] not in ADDRESSEE_MARKS or n.start() == 0
+        ]
+
     def speaker_in(fragment: str, at: int) -> str | None:
         """Who speaks in fragment (ending at offset ``at``): the last person named, or
         referred to by pronoun or surname+title, right before a speech verb."""
@@ -451,7 +467,7 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
         for v in verbs.finditer(fragment):
             pre = fragment[max(0, v.start() - 20) : v.start()]
             pre = re.split(r"[，,；;：:“”「」]", pre)[-1]  # the verb's own clause
-            named = [n.group() for n in name_rx.finditer(pre)]
+            named = subjects(pre)
             if named:
                 who = named[-1]
             elif pre.startswith(PRONOUNS) or pre.endswith(PRONOUNS):
@@ -463,7 +479,14 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
     prev_quote: tuple[int, str | None] | None = None
     for m in QUOTE.finditer(body):
         text = m.group(1) or m.group(2)
-        if len(text) < 8 or (len(text) < 16 and not SPEECHY.search(text)):
+        # “…”“…”: quotations written in a row (no space, no line between) share a speaker
+        in_row = prev_quote and prev_quote[1] and prev_quote[0] == m.start()
+        # A short sentence ending in its own full stop is speech too (“监督无处不在。”).
+        sentence = len(text) >= 4 and text[-1] in "。！？!?"
+        if (len(text) < 8 and not sentence) or (
+            len(text) < 16 and not SPEECHY.search(text) and not in_row
+        ):
+            prev_quote = None
             continue  # a slogan or term in quotes, not speech (speech has pauses or length)
         speaker = None
         par_start = body.rfind("\n", 0, m.start()) + 1
@@ -476,13 +499,13 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
         if re.search(r"[：:]\s*$", clause) and speaker is None:
             # 杨某淡定自若：“…”, 他却出言劝阻：“…”: a colon binds the quote to the clause's
             # subject even without a speech verb
-            named = [n.group() for n in name_rx.finditer(clause)]
+            named = subjects(clause)
             if named:
                 speaker = named[-1]
             elif re.search("|".join(PRONOUNS), clause):
                 speaker = last_named(m.start())
-        if speaker is None and prev_quote and body[prev_quote[0] : m.start()].strip() == "":
-            speaker = prev_quote[1]  # “…”“…”: quotations in a row, one speaker
+        if speaker is None and in_row:
+            speaker = prev_quote[1]
         # Short terms in quotation marks inside the tail (网名为“多多”的) do not end it.
         window = SHORT_QUOTED.sub(lambda q: "·" * len(q.group()), body[m.end() : m.end() + 80])
         tail = re.split(r"[。！？!?\n“]", window, maxsplit=1)[0]
@@ -512,37 +535,39 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
             # 李国梁介绍，……。“我们希望……”: the previous sentence's speaker goes on
             previous = sentences[-2]
             speaker = speaker_in(previous, m.start() - len(clause))
-            named = {n.group() for n in name_rx.finditer(previous)}
+            named = set(subjects(previous))
             if speaker is None and len(named) == 1:
                 speaker = named.pop()  # X顿感轻松。“…”: the one person of the sentence before
         if speaker is None:
             head = body[max(0, m.start() - 80) : m.start()]
             head_clause = re.split(r"[。！？!?\n]", head)[-1]
             if re.search(r"(?:" + verbs.pattern + r")\s*[：:，,]?\s*$", head_clause):
-                named = [n.group() for n in name_rx.finditer(head_clause)]
+                named = subjects(head_clause)
                 if named:
                     speaker = named[-1]
                 elif head_clause.strip().startswith(PRONOUNS) or by_title(head_clause.strip()):
                     speaker = by_title(head_clause.strip()) or last_named(m.start())
-                elif re.search(r"(?:" + verbs.pattern + r")\s*[：:，,]?\s*$", clause):
+                elif CONTINUED.match(re.split(r"[，,；;]", head_clause)[-1]) and verbs.search(
+                    re.split(r"[，,；;]", head_clause)[-1]
+                ):
                     # 并强调「…」: the verb's subject is left out, so the person named
                     # last in the paragraph speaks on
-                    speaker = last_named(m.start()) if name_rx.search(before) else None
+                    speaker = last_named(m.start()) if subjects(before) else None
         if speaker is None and clause.strip():
-            named = {n.group() for n in name_rx.finditer(clause)}
+            named = set(subjects(clause))
             if len(named) == 1:
                 speaker = named.pop()  # X最看重的是，“…”: the one person of the sentence
         if speaker is None and not clause.strip():
             # “…”浙江省某地政务大厅里，前来办事的市民X刚刚…。: a quotation that opens its
             # sentence, then a sentence about one person (and no other) who said it
             after_quote = re.split(r"[。！？!?\n“]", window + body[m.end() + 80 : m.end() + 160])[0]
-            named = {n.group() for n in name_rx.finditer(after_quote)}
+            named = set(subjects(after_quote))
             if len(named) == 1:
                 speaker = named.pop()
         if speaker is None and m.start() > 0 and body[m.start() - 1] == "\n":
             prev_par = body[: m.start()].rstrip().rsplit("\n", 1)[-1]
             if re.search(r"(?:" + verbs.pattern + r")\s*[：:]\s*$", prev_par):
-                named = [n.group() for n in name_rx.finditer(prev_par)]
+                named = subjects(prev_par)
                 speaker = named[-1] if named else last_named(m.start())
         if speaker:
             quotes.append(
