@@ -150,3 +150,12 @@ def test_a_national_paper_has_no_home_place():
 )
 def test_an_outlet_s_home_place_is_read_from_its_name(outlet, home):
     assert outlet_home(outlet) == home
+
+
+def test_an_article_naming_several_counties_of_one_city_alike_is_about_the_city():
+    title = "春耕生产有序推进"
+    body = (
+        "连日来，各地抢抓农时，全力推进春耕生产。\n\n莘县组织农技人员下田指导，"
+        "阳谷县调配农机300余台，东阿县开展农资质量检查，确保农资供应充足。"
+    )
+    assert primary(title, body) == {"聊城市"}

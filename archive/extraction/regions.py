@@ -355,8 +355,9 @@ def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazette
         if not kids:
             break
         kid = min(kids, key=lambda k: (-support(k), first_named(k)))
-        if node in evidence and support(kid) <= DESCEND_SHARE * support(node):
-            break
+        if support(kid) <= DESCEND_SHARE * support(node):
+            break  # no place inside holds most of it: the place they share (a city of
+            # three counties named alike), named or not
         node = kid
     return node
 
@@ -448,7 +449,9 @@ def _unsupported_short_name(
         c = text[h.start - 1 : h.start]
         if "\u4e00" <= c <= "\u9fff" and text[h.start - 2 : h.start] not in words:
             before[c] = before.get(c, 0) + 1
-    return any(n >= 2 for n in before.values())
+    # Named once, with nothing around it to say it is that county (南海 the sea, a mountain
+    # called 黑独山): too little to place the article there.
+    return len(hs) == 1 or any(n >= 2 for n in before.values())
 
 
 @cache
@@ -556,10 +559,16 @@ def resolve(
     primary = _primary(text, title_len, counts, g)
     if primary is None and home:
         primary = _home_primary(text, home, g)
-        if primary is not None and primary not in refs:
-            p = g.places[primary]
-            refs[primary] = RegionRef(p.name, primary, p.level, mentions=0, parent_code=p.parent)
-            scores[primary] = 0.0
+    if primary is not None and primary not in refs:
+        p = g.places[primary]  # the outlet's place, or the city its named counties share
+        refs[primary] = RegionRef(
+            p.name,
+            primary if primary.isdigit() else None,
+            p.level,
+            mentions=0,
+            parent_code=p.parent,
+        )
+        scores[primary] = 0.0
     if primary is not None:
         refs[primary].primary = True
         scores[primary] += 100
