@@ -159,3 +159,12 @@ def test_an_article_naming_several_counties_of_one_city_alike_is_about_the_city(
         "阳谷县调配农机300余台，东阿县开展农资质量检查，确保农资供应充足。"
     )
     assert primary(title, body) == {"聊城市"}
+
+
+def test_two_counties_of_one_province_in_a_headline_do_not_make_the_province_primary():
+    title = "山东莘县考察团赴寿光学习蔬菜产业"
+    body = (
+        "近日，莘县组织考察团赴寿光市学习蔬菜产业发展经验。考察团一行参观了寿光蔬菜"
+        "产业园，莘县将借鉴寿光经验，推动本县蔬菜产业提档升级。"
+    )
+    assert primary(title, body) <= {"莘县", "寿光市"} and len(primary(title, body)) == 1

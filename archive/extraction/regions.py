@@ -355,9 +355,13 @@ def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazette
         if not kids:
             break
         kid = min(kids, key=lambda k: (-support(k), first_named(k)))
-        if support(kid) <= DESCEND_SHARE * support(node):
+        own = evidence.get(node, 0.0)
+        if support(kid) <= DESCEND_SHARE * support(node) and (
+            own > 0 or g.places[node].level != "province"
+        ):
             break  # no place inside holds most of it: the place they share (a city of
-            # three counties named alike), named or not
+            # three counties named alike), but not a province nobody wrote of in its own
+            # right (山东莘县考察团赴寿光: the story is one of the counties)
         node = kid
     return node
 
