@@ -17,7 +17,9 @@ text rendering (no Markdown, many short menu lines, or an HTML original beside i
 traditional characters, a non-UTF-8 encoding, several gold articles in one file. A file
 has every kind that fits. Two other forms of the same pages are scored as rows of their
 own, outside the total: the HTML originals in ``html/``, and each field record turned back
-into a JSON record (written to a temporary folder), which measures the JSON reader.
+into a JSON record (written to a temporary folder), which measures the JSON reader; with
+``--md``, the Markdown files once more under a ``.md`` name; with ``--warc``, each HTML
+original as the response record of a WARC file.
 
 ``--save F`` writes the per-file counts and per-kind metrics as JSON; ``--compare F``
 prints before/after per metric against such a file (measured earlier, on this machine).
@@ -67,6 +69,8 @@ KIND_ORDER = [
 ]
 HTML_KIND = "web page, original .html"
 JSON_KIND = "field record, as .json"
+MD_KIND = "markdown, as .md"
+WARC_KIND = "web page, in a .warc"
 # The counts a metric is a ratio of: with none, the scorer says 1.0, the table says "-".
 BASIS = {
     "articles_f1": ("art_gold", "art_got"),
@@ -150,6 +154,24 @@ def record_as_json(data: bytes) -> str | None:
         "tags": tags,
     }
     return json.dumps(record, ensure_ascii=False, indent=1)
+
+
+def as_warc(html: bytes, stem: str) -> bytes:
+    """One HTML page as the response record of a WARC file (written with warcio)."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=False)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    uri = f"https://dev.invalid/{stem}.html"
+    record = writer.create_warc_record(
+        uri, "response", payload=io.BytesIO(html), http_headers=headers
+    )
+    writer.write_record(record)
+    return buf.getvalue()
 
 
 def score_file(
@@ -264,7 +286,8 @@ def by_kind(per_file: dict) -> dict[str, dict]:
 
 
 def ordered(groups: dict) -> list[str]:
-    known = [k for k in KIND_ORDER + [HTML_KIND, JSON_KIND] if k in groups]
+    others = [HTML_KIND, WARC_KIND, JSON_KIND, MD_KIND]
+    known = [k for k in KIND_ORDER + others if k in groups]
     return known + sorted(k for k in groups if k not in known and k != "all") + ["all"]
 
 
@@ -298,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma-separated file stems to score (d01,d27)")
     ap.add_argument("--no-html", action="store_true", help="skip the HTML originals")
     ap.add_argument("--no-json", action="store_true", help="skip field records as .json")
+    ap.add_argument("--md", action="store_true", help="also score Markdown files named .md")
+    ap.add_argument("--warc", action="store_true", help="also score the HTML pages in WARCs")
     ap.add_argument("--save", type=Path, help="write per-file counts and per-kind metrics here")
     ap.add_argument("--compare", type=Path, help="a file written by --save earlier")
     ap.add_argument("--jobs", type=int, default=1, help="files scored at once (default 1)")
@@ -323,11 +348,17 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append((name, raw_dir, name, None, kinds))
         if html.exists() and not args.no_html:
             jobs.append((html.name, html_dir, name, HTML_KIND, [HTML_KIND]))
+        if html.exists() and args.warc:
+            (json_dir / f"{stem}.warc").write_bytes(as_warc(html.read_bytes(), stem))
+            jobs.append((f"{stem}.warc", json_dir, name, WARC_KIND, [WARC_KIND]))
         if "field record (JSON values)" in kinds and not args.no_json:
             record = record_as_json(data)
             if record:
                 (json_dir / f"{stem}.json").write_text(record, encoding="utf-8")
                 jobs.append((f"{stem}.json", json_dir, name, JSON_KIND, [JSON_KIND]))
+        if args.md and kinds[0].startswith("markdown"):
+            (json_dir / f"{stem}.md").write_bytes(data)
+            jobs.append((f"{stem}.md", json_dir, name, MD_KIND, [MD_KIND]))
 
     def run(job):
         name, folder, gold_name = job[:3]
