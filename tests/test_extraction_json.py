@@ -339,3 +339,18 @@ def test_html_escaped_once_more_by_the_api_is_still_read_as_html():
     ).articles
     assert "&lt;" not in article.body and "<p>" not in article.body
     assert "钱袋子" in article.body
+
+
+def test_government_cms_export_with_upper_case_field_names_is_read():
+    rec = {
+        "DOCID": 8812,
+        "DOCTITLE": "临河镇开展人居环境整治",
+        "DOCRELTIME": "2024-06-13 09:30:00",
+        "DOCSOURCENAME": "临河镇人民政府",
+        "DOCHTMLCON": f"<div class='TRS_Editor'><p>{CLEANUP}</p></div>",
+    }
+    (article,) = parse(as_bytes({"datas": [rec]}), "cms.json").articles
+    assert article.title == "临河镇开展人居环境整治"
+    assert article.published == "2024-06-13"
+    assert article.source == "临河镇人民政府"
+    assert "TRS_Editor" not in article.body
