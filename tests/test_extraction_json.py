@@ -354,3 +354,21 @@ def test_government_cms_export_with_upper_case_field_names_is_read():
     assert article.published == "2024-06-13"
     assert article.source == "临河镇人民政府"
     assert "TRS_Editor" not in article.body
+
+
+def test_text_given_as_content_blocks_is_joined_and_image_blocks_are_left_out():
+    rec = {
+        "title": "临河镇开展人居环境整治",
+        "content": [
+            {
+                "type": "text",
+                "text": "连日来，临河镇组织干部群众开展人居环境整治行动，清理垃圾杂物。",
+            },
+            {"type": "image", "src": "https://img.example.org/lh/1.jpg"},
+            {"type": "text", "text": "镇党委书记李红梅介绍说：“我们要让每个村庄都干净整洁。”"},
+        ],
+        "related": [{"title": "青山县召开乡村振兴推进会", "summary": "县委书记王建国出席会议。"}],
+    }
+    (article,) = parse(as_bytes(rec), "blocks.json").articles
+    assert "清理垃圾杂物" in article.body and "干净整洁" in article.body
+    assert "img.example.org" not in article.body and "王建国" not in article.body

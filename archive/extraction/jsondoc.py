@@ -84,12 +84,22 @@ def _texty(value: str) -> bool:
     return bool(CJK.search(value)) or len(value.split()) >= 4
 
 
-def _as_text(value) -> str | None:
-    """A string field's value; a list of strings (paragraphs) joined."""
+def _as_text(value, blocks: bool = False) -> str | None:
+    """A string field's value; a list of strings (paragraphs) joined; with `blocks`, a list
+    of content blocks too (`[{"type": "text", "text": "…"}, {"type": "image", …}]`), for a
+    field whose name says it is the text (other lists of objects are comments, related
+    articles …)."""
     if isinstance(value, str):
         return value
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return "\n\n".join(value)
+    if blocks and isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        parts = []
+        for block in value:
+            texts = [v for v in block.values() if isinstance(v, str) and _texty(v)]
+            if texts:
+                parts.append(max(texts, key=len))
+        return "\n\n".join(parts) or None
     return None
 
 
@@ -109,11 +119,13 @@ def _dicts(record: dict, depth: int = NESTING):
 
 def _leaves(record: dict):
     """(normalised key, text) of every string field of the record and its nested objects."""
+    text_names = field_names()["text"]
     for obj in _dicts(record):
         for k, v in obj.items():
-            text = _as_text(v)
+            key = _key(str(k))
+            text = _as_text(v, blocks=key in text_names)
             if text is not None:
-                yield _key(str(k)), text
+                yield key, text
 
 
 def _by_path(record: dict, path: str):
@@ -164,9 +176,9 @@ def longest_text(record: dict) -> str | None:
 
 def text_of(record: dict, fields: dict[str, str]) -> str | None:
     if "text" in fields:
-        return _as_text(_by_path(record, fields["text"]))
+        return _as_text(_by_path(record, fields["text"]), blocks=True)
     longest = longest_text(record)
-    named = _as_text(_named(record, "text"))
+    named = _as_text(_named(record, "text"), blocks=True)
     # A named field is trusted unless another field is much longer (`content` a summary,
     # `details` the article).
     if named and _texty(named):
