@@ -53,3 +53,9 @@ def test_the_dictionary_travels_to_worker_processes():
     copy = pickle.loads(pickle.dumps(known))
     assert [s.official.name for s in copy.find("副县长高锋说，好")] == ["高峰"]
     assert copy.is_rejected("文明")
+
+
+def test_a_speech_verb_must_be_a_word_of_its_own():
+    known = KnownOfficials([GAO])
+    assert known.find("用电高峰说明了电网的压力") == []
+    assert [s.official.name for s in known.find("高峰说，今年要加快进度")] == ["高峰"]

@@ -140,7 +140,7 @@ class KnownOfficials:
             here = cuts if cuts is not None else _boundaries(text, start, end)
             if start not in here or end not in here:
                 continue  # 李明 inside 李明亮
-            role = _role(text, start, end)
+            role = _role(text, start, end, here)
             if role is None:
                 continue
             chain, org = role
@@ -194,9 +194,10 @@ def _keep(merged: dict[str, PersonRecord], p: PersonRecord) -> None:
         merged[p.name] = replace(p, organization=p.organization or cur.organization)
 
 
-def _role(text: str, start: int, end: int) -> tuple[str | None, str | None] | None:
+def _role(text: str, start: int, end: int, cuts: set[int]) -> tuple[str | None, str | None] | None:
     """The role the text gives the name at text[start:end]: (title chain, organisation)
-    written before or after it, (None, None) after a speech verb, None for no role."""
+    written before or after it, (None, None) after a speech verb (a word of its own: 说,
+    not 说明), None for no role."""
     before = text[max(0, start - 40) : start]
     m = _title_before().search(before)
     if m:
@@ -208,7 +209,8 @@ def _role(text: str, start: int, end: int) -> tuple[str | None, str | None] | No
         org = chain[: first.start()] if first else ""
         return (chain[first.start() :] if first else chain), (org or None)
     after = text[end : end + ROLE_WINDOW]
-    if after.startswith(_speech_verbs()):
+    verb = next((v for v in _speech_verbs() if after.startswith(v)), None)
+    if verb and end + len(verb) in cuts:
         return None, None
     if after[:1] in "，,（(":
         inner = re.split(r"[，,。；;）)]", after[1:], maxsplit=1)[0]
