@@ -108,3 +108,10 @@ def test_the_person_spoken_to_is_not_the_speaker():
 def test_a_short_sentence_in_quotes_is_speech():
     text = "“规矩立起来了。”东岭社区党总支书记温秀兰坦言，“大家办事心里有底。”"
     assert quotes_of(text) == [("温秀兰", "规矩立起来了"), ("温秀兰", "大家办事心里")]
+
+
+def test_role_missing_from_the_lists_is_read_from_its_ending():
+    people = merge_people(find_people("开发区企业服务中心专管员韩思远每周都到园区走访。"))
+    assert [(p.name, p.title, p.organization) for p in people] == [
+        ("韩思远", "专管员", "开发区企业服务中心")
+    ]

@@ -17,7 +17,7 @@ CLAUSE_BREAK = "，,。；;：:！？!?“”「」()（）《》\n 　"
 # Characters that never end a Chinese given name here: verbs and particles right after it.
 NOT_IN_NAME = set("的了在是和与及说表称等对向从把被让为将就也还都又所之其着过到")
 ORG_LEAD = re.compile(
-    r"^(?:作为|由|在|据|曾任|现任|担任|时任|原任|原|前|今年|近日|随后|对此|其中|以及|和|与|及|同时|还有|包括|听取|邀请|聘请|陪同|会见|看望|慰问|走进|来到|采访|找到|见到)+"
+    r"^(?:作为|由|让|使|令|被|把|给|在|据|曾任|现任|担任|时任|原任|原|前|今年|近日|随后|对此|其中|以及|和|与|及|同时|还有|包括|听取|邀请|聘请|陪同|会见|看望|慰问|走进|来到|采访|找到|见到)+"
 )
 PRONOUNS = ("他", "她")
 
@@ -216,11 +216,50 @@ class Found:
     start: int
 
 
+class _Span:
+    """A title's place in the text (the part of re.Match that find_people reads)."""
+
+    def __init__(self, start: int, end: int):
+        self._start, self._end = start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+
+def _title_spans(text: str) -> list:
+    """Title words of the lists, and roles the lists lack that jieba reads as one word
+    ending in 员 or 师 right before a surname (专管员, 护林员, 总工艺师)."""
+    spans = list(_titles().finditer(text))
+    taken = {m.end() for m in spans}
+    single, compound = _surnames()
+    for m in ROLE_SUFFIX.finditer(text):
+        end = m.end()
+        if end in taken or not (text[end : end + 1] in single or text[end : end + 2] in compound):
+            continue
+        at, window, prev = max(0, end - 6), None, ""
+        for word in jieba.cut(text[at : end + 4]):
+            if at + len(word) == end:
+                # 副总/师: a lone 师 or 员 ends the word before it
+                window = prev + word if len(word) == 1 and len(prev) <= 3 else word
+            prev = word
+            at += len(word)
+            if at >= end:
+                break
+        if window and len(window) >= 2 and CJK.match(window):
+            spans.append(_Span(end - len(window), end))
+    return sorted(spans, key=lambda m: m.start())
+
+
+ROLE_SUFFIX = re.compile(r"[员师]")
+
+
 def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
     """Persons named after a title chain (莘县卫生健康局党组书记、局长徐振涛)."""
     found: list[Found] = []
-    titles = _titles()
-    for m in titles.finditer(text):
+    for m in _title_spans(text):
         pos = m.end()
         if text[pos : pos + 1] in TITLE_OF_BODY:
             continue  # 常委会, 主席台, 主席团: a body or a place, not the title
@@ -331,7 +370,10 @@ def split_chain(
         if m:
             break
     if m is None:
-        return segment, None
+        # A role the lists lack (工作人员): the body named before it is the organisation.
+        cut = _last_body_end(first)
+        org = ORG_LEAD.sub("", first[:cut])
+        return "、".join([first[cut:]] + parts[1:]), (org or None)
     org = ORG_LEAD.sub("", first[: m.start()])
     if "的" in org:
         # 的 as a particle ends a phrase before the organisation (来自…的); inside a word
@@ -346,12 +388,7 @@ def split_chain(
     if org and not org.endswith(_organisation_ends()):
         # 种茶大户, 行政院长, 南光中学体卫组长: what follows the last body named is part of
         # the title as written; a long run with no body in it is no organisation.
-        bounds, at = set(), 0
-        for word in jieba.cut(org):
-            at += len(word)
-            bounds.add(at)
-        ends = [e for e in bounds if org[:e].endswith(_organisation_ends())]
-        cut = max(ends, default=0)  # at a word's end: 组 of 组织 ends no body
+        cut = _last_body_end(org)
         rest = org[cut:]
         if len(rest) <= 4 and not any(
             tag[:1] in "rupc" for _, tag in jieba.posseg.cut(rest, HMM=False)
@@ -377,6 +414,17 @@ def split_chain(
 # A title word followed by one of these names a body or a place (常委会, 主席台, 主席团).
 TITLE_OF_BODY = set("会台团")
 NOTE_AFTER_TITLE = re.compile(r"[（(][\u4e00-\u9fff]{1,4}[)）]")
+
+
+def _last_body_end(text: str) -> int:
+    """Where the last body named in text ends, at a word's end (组 of 组织 ends none)."""
+    bounds, at = set(), 0
+    for word in jieba.cut(text):
+        at += len(word)
+        bounds.add(at)
+    return max((e for e in bounds if text[:e].endswith(_organisation_ends())), default=0)
+
+
 PARTY_COMMITTEE = re.compile(r"[省市县区州旗盟]委$")
 PARTY_ORGAN = re.compile(r"(?:联合)?(?:党支部|党总支|党委|党工委|党组|支部|总支)$")
 
