@@ -372,3 +372,10 @@ def test_text_given_as_content_blocks_is_joined_and_image_blocks_are_left_out():
     (article,) = parse(as_bytes(rec), "blocks.json").articles
     assert "清理垃圾杂物" in article.body and "干净整洁" in article.body
     assert "img.example.org" not in article.body and "王建国" not in article.body
+
+
+def test_json_nested_without_end_fails_with_one_clear_line_instead_of_a_crash():
+    record = parse(b"[" * 100_000 + b"]" * 100_000, "deep.json")
+    assert not record.articles
+    (error,) = record.errors
+    assert "nested too deeply" in error

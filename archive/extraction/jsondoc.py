@@ -283,6 +283,8 @@ def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
         whole = json.loads(raw)
     except ValueError as exc:
         whole = exc
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to be a news record") from None
     jsonl = name.lower().removesuffix(".gz").endswith(".jsonl")
     if not isinstance(whole, ValueError):
         first = next((i for i, ln in enumerate(raw.split("\n"), start=1) if ln.strip()), 1)
@@ -299,6 +301,8 @@ def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
                 values.append(("line", lineno, json.loads(line)))
             except ValueError as exc:
                 warnings.append(f"line {lineno}: not valid JSON ({exc.msg}); line skipped")
+            except RecursionError:
+                warnings.append(f"line {lineno}: JSON nested too deeply; line skipped")
     pages: list[dict] = []
     for prefix, lineno, value in values:
         records = records_of(value)
