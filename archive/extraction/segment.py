@@ -279,6 +279,12 @@ def _menu_runs(lines: list[Para]) -> None:
                     q.kind, q.reason = "boiler", "navigation menu"
         start = max(end, start + 1)
     _dated_lists(lines)
+    # Below the copyright line a page has only floating widgets and slogans.
+    last = max((i for i, p in enumerate(lines) if p.reason == "footer"), default=None)
+    if last is not None and all(len(p.text) <= 40 for p in lines[last + 1 :]):
+        for q in lines[last + 1 :]:
+            if q.kind not in ("boiler", "front"):
+                q.kind, q.reason = "boiler", "after the footer"
     for i, p in enumerate(lines):
         # A WeChat account card: the account's name (often twice) above 微信号.
         if WECHAT_ID.match(p.text):
