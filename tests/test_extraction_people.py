@@ -115,3 +115,16 @@ def test_role_missing_from_the_lists_is_read_from_its_ending():
     assert [(p.name, p.title, p.organization) for p in people] == [
         ("韩思远", "专管员", "开发区企业服务中心")
     ]
+
+
+def test_traditional_page_keeps_names_as_printed():
+    from archive.extraction.pipeline import parse
+
+    page = (
+        "市府推動老街區改造 居民讚好\n\n"
+        "高雄市長陳明德今（3）日視察老街區改造工程，議員林佳蓉、吳振興陪同。"
+        "陳明德表示：「老街區改造要讓居民住得安心，也要留住城市的記憶。」\n"
+    )
+    (article,) = parse(page.encode("utf-8"), "press.txt").articles
+    assert {p.name for p in article.people} == {"陳明德", "林佳蓉", "吳振興"}
+    assert [(q.speaker, q.text[:5]) for q in article.quotes] == [("陳明德", "老街區改造")]

@@ -52,6 +52,8 @@ def enrich(
         ]
         if known:
             people, quotes = known.apply(text, people, quotes, cuts=words.cuts, exclude=exclude)
+        printed = f"{art.title} {art.subtitle}".strip() + "\n" + art.body
+        officials.as_printed(people, quotes, text, printed, body_at=len(title) + 1)
         places = {r.code for r in art.regions if r.code}
         for person in people:
             person.region_code = organisation_region(person.organization, places)

@@ -625,6 +625,28 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
     return quotes
 
 
+def as_printed(
+    people: list[PersonRecord], quotes: list[QuoteRecord], text: str, printed: str, body_at: int
+) -> None:
+    """Names, chains and quotations as the page prints them (黃偉哲, not 黄伟哲): they were
+    found in the simplified copy ``text`` of ``printed``, character for character, so the
+    same offsets hold; ``body_at``: where the body (the quotes' offsets) starts in text."""
+    if len(text) != len(printed) or text == printed:
+        return
+
+    def of(found: str | None) -> str | None:
+        at = text.find(found) if found else -1
+        return printed[at : at + len(found)] if at >= 0 else found
+
+    for p in people:
+        p.name, p.title, p.organization = of(p.name), of(p.title), of(p.organization)
+    for q in quotes:
+        at = body_at + q.start
+        if text[at : at + len(q.text)] == q.text:
+            q.text = printed[at : at + len(q.text)]
+        q.speaker = of(q.speaker)
+
+
 def merge_people(found: list[Found]) -> list[PersonRecord]:
     """One record per name: the longest title chain seen, with its organisation."""
     best: dict[str, Found] = {}
