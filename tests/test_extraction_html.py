@@ -184,3 +184,12 @@ def test_an_extractors_author_is_kept_only_where_the_page_credits_that_name():
     assert _credible(lines, kept, "", "宋雨桐") == ["宋雨桐"]  # on a byline of the page
     assert _credible(lines, kept, "", "韦明远") == ["韦明远"]  # from structured data only
     assert _credible(lines, kept, "青禾新闻网", "青禾新闻网") == []  # the site's own name
+
+
+def test_slogans_and_widgets_below_the_copyright_line_are_chrome():
+    tail = (
+        "版 权 所 有 青禾县融媒体中心\n第一时间为您推送权威资讯\n关注青禾，传递正能量\n返回顶部\n"
+    )
+    got = kinds(PARAGRAPHS[0] + "\n" + tail)
+    assert got[0][1] == "body"
+    assert all(kind == "boiler" for _, kind in got[1:])
