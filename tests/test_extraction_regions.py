@@ -168,3 +168,9 @@ def test_two_counties_of_one_province_in_a_headline_do_not_make_the_province_pri
         "产业园，莘县将借鉴寿光经验，推动本县蔬菜产业提档升级。"
     )
     assert primary(title, body) <= {"莘县", "寿光市"} and len(primary(title, body)) == 1
+
+
+def test_a_short_county_name_in_an_organisation_is_read_with_the_article_s_places():
+    from archive.extraction.entities import organisation_region
+
+    assert organisation_region("昆山开发区管委会", {"320500"}) == "320583"  # 苏州市 named

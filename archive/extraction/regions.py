@@ -430,21 +430,27 @@ def _home_primary(text: str, home: set[str], g: Gazetteer) -> str | None:
 
 
 def _unsupported_short_name(
-    text: str, code: str, counts: dict[str, list[Hit]], title_len: int, g: Gazetteer
+    text: str,
+    code: str,
+    counts: dict[str, list[Hit]],
+    title_len: int,
+    g: Gazetteer,
+    home: set[str] = frozenset(),
 ) -> bool:
     """A county named only by its short name, with no place above or below it in the
-    article, and written twice or more after the same character, is part of a longer
-    name: 江口 in a lookout called 南江口, 临海 in a person called 郭临海 (a place is
-    written after words, 位于江口, 来到江口, not always after one character). A short
-    name in the headline stays."""
+    article (or the outlet's home), is no place when it is named once, or written twice
+    or more after the same character as part of a longer name: 江口 in a lookout called
+    南江口, 临海 in a person called 郭临海 (a place is written after words, 位于江口,
+    来到江口, not always after one character). A short name in the headline stays."""
     place, hs = g.places[code], counts[code]
     if place.level != "county" or any(h.name in g.full for h in hs):
         return False
     if any(h.start < title_len for h in hs):
         return False
-    if any(
+    if code in home or any(
         other != code and (code in g.places[other].ancestors or other in place.ancestors)
-        for other in counts
+        for other in (*counts, *home)
+        if other in g.places
     ):
         return False
     words = _dictionary()
@@ -528,7 +534,10 @@ def resolve(
         if h.name in needs_context and not related(code):
             continue
         counts.setdefault(code, []).append(h)
-    for code in [c for c in counts if _unsupported_short_name(text, c, counts, title_len, g)]:
+    unsupported = [
+        c for c in counts if _unsupported_short_name(text, c, counts, title_len, g, home or set())
+    ]
+    for code in unsupported:
         del counts[code]
     refs: dict[str, RegionRef] = {}
     scores: dict[str, float] = {}
