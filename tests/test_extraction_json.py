@@ -379,3 +379,12 @@ def test_json_nested_without_end_fails_with_one_clear_line_instead_of_a_crash():
     assert not record.articles
     (error,) = record.errors
     assert "nested too deeply" in error
+
+
+def test_api_response_saved_as_txt_is_read_as_json_and_bracketed_text_stays_text():
+    feed = {"data": {"list": [{"newsTitle": "临河镇开展人居环境整治", "details": CLEANUP}]}}
+    (article,) = parse(as_bytes(feed), "response.txt").articles
+    assert article.title == "临河镇开展人居环境整治"
+    page = "[图片新闻] 临河镇开展人居环境整治\n\n" + CLEANUP
+    (plain,) = parse(page.encode(), "page.txt").articles
+    assert "[图片新闻]" in plain.title + plain.body

@@ -332,6 +332,11 @@ def read(
         return _read_html(text, enc, warnings)
     if kind == "jsonl":
         return _read_json(text, name, enc, warnings, fields)
+    if kind == "txt" and text.lstrip("\ufeff \t\n")[:1] in ("{", "["):
+        try:  # an API response saved as .txt is read as the JSON it is
+            return _read_json(text, name, enc, list(warnings), fields)
+        except ReadError:
+            pass  # text that only starts with a bracket
     check_line_lengths(text)
     markdown = kind == "md" or looks_like_markdown(text)
     fields_at_top = None if markdown else jsondoc.record_rendering(text)
