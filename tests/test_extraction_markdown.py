@@ -137,3 +137,14 @@ def test_a_record_page_with_header_lines_is_one_article_with_its_metadata():
     assert art.authors == ["林美玲"]
     assert art.url == "https://www.example.gov.tw/News_Content.aspx?n=1&s=2"
     assert "發稿" not in art.body
+
+
+def test_bylines_of_agencies_interns_and_bracketed_editors_name_only_people():
+    from archive.extraction.metadata import byline_names
+
+    assert byline_names("新华社记者 王强 摄") == ["王强"]
+    assert byline_names("本报记者 张三 实习生 李四") == ["张三", "李四"]
+    assert byline_names("南京日报记者 王  强 通讯员 李四") == ["王强", "李四"]
+    assert byline_names("编辑 阿依古丽·买买提") == ["阿依古丽·买买提"]
+    assert header_fields("［责任编辑：王强］")["authors"] == ["王强"]
+    assert header_fields("发布时间：2019-09-23 10:21")["published"] == "2019-09-23"

@@ -14,8 +14,9 @@ NAME = rf"[{CJK}][{CJK}·]{{1,5}}"
 
 # Role words in bylines: whoever follows them wrote, edited or photographed the piece.
 ROLE = (
-    r"(?:[^\s/／]{0,8}?(?:全媒体|融媒体|新媒体))?(?:本报|本刊|本台|本网|特约|首席|实习|见习|特派)*"
-    r"(?:记者|通讯员|责任编辑|值班编辑|编辑|责编|编审|审核|审校|校对|监制|主编|美编|摄影|摄像|撰文|撰稿|作者|视频|海报|制图|图文|文字|文/图|文图|图|文)"
+    r"(?:[^\s/／]{0,8}?(?:全媒体|融媒体|新媒体)|[\u4e00-\u9fff]{2,8}?(?:社|报|台|网|中心))?"
+    r"(?:本报|本刊|本台|本网|特约|首席|实习|见习|特派)*"
+    r"(?:记者|通讯员|实习生|责任编辑|值班编辑|编辑|责编|编审|审核|审校|校对|监制|主编|美编|摄影|摄像|撰文|撰稿|作者|视频|海报|制图|图文|文字|文/图|文图|图|文)"
 )
 BYLINE_LINE = [
     # ■ 本报记者 X / 本报记者 X 摄 / 文/图 半岛全媒体首席记者 X 通讯员 Y
@@ -26,7 +27,7 @@ BYLINE_LINE = [
     re.compile(rf"^[■□]\s*{NAME}(?:\s+{NAME}){{0,2}}$"),
 ]
 ROLE_TOKEN = re.compile(rf"^{ROLE}$")
-NAME_TOKEN = re.compile(rf"^{NAME}$")
+NAME_TOKEN = re.compile(rf"^[{CJK}][{CJK}·]{{1,11}}$")
 DATELINE = re.compile(
     rf"^(?:本报讯|本台讯|本网讯|【[^】]{{2,20}}讯】|[{CJK}]{{2,16}}讯|[{CJK}]{{2,12}}\d{{1,2}}月\d{{1,2}}日电)"
     rf"\s*(?:[（(]([^)）]{{2,50}})[)）]"
@@ -98,6 +99,12 @@ def paren_credit(line: str) -> list[str]:
     return names
 
 
+def _name_like(token: str) -> bool:
+    """A credited name opens with a surname (新华社, 客户端 do not), or is a transcribed
+    name with a middle dot (阿依古丽·买买提)."""
+    return "·" in token or token[0] in _surname_chars() and not re.search("[社报台网]$", token)
+
+
 @cache
 def _surname_chars() -> frozenset[str]:
     return frozenset(s[0] for row in word_set("surnames.txt") for s in row.split())
@@ -133,7 +140,8 @@ def byline_names(text: str) -> list[str]:
         if m and len(m.group(1)) <= 4:
             names.append(m.group(1))
             continue
-        if NAME_TOKEN.match(token) and len(token.replace("·", "")) <= 4:
+        longest = 10 if "·" in token else 4
+        if NAME_TOKEN.match(token) and len(token.replace("·", "")) <= longest and _name_like(token):
             names.append(token)
     return _unique(names)
 
@@ -196,7 +204,9 @@ def _labelled_meta_line(line: str) -> dict | None:
         source = label.group(1)
     else:
         before = re.split(r"\s*[|｜]\s*|\s{2,}", line[: m.start()].strip())[0]
-        source = re.sub(r"(发布|日期|时间)\s*[:：]?$", "", before).strip(" ·-—:：")
+        source = re.sub(
+            r"(?:(?:发布|发稿|更新|出版)?(?:日期|时间)|发布)\s*[:：]?$", "", before
+        ).strip(" ·-—:：")
     return {"published": published, "source": source or None}
 
 
@@ -221,7 +231,7 @@ def header_fields(line: str) -> dict | None:
     s = simplified(line.strip())
     if len(s) > 120 or "。" in s:
         return None
-    if s[:1] in "(（" and s[-1:] in ")）":
+    if s[:1] in "(（[［【" and s[-1:] in ")）]］】":
         s = s[1:-1].strip()
     if URL_LINE.match(s):
         return {"published": None, "source": None, "authors": [], "url": s}
