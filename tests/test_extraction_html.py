@@ -193,3 +193,20 @@ def test_slogans_and_widgets_below_the_copyright_line_are_chrome():
     got = kinds(PARAGRAPHS[0] + "\n" + tail)
     assert got[0][1] == "body"
     assert all(kind == "boiler" for _, kind in got[1:])
+
+
+def test_long_comments_under_a_comment_heading_are_chrome():
+    long_comment = "收购点多了是好事，希望明年再多设几个，我们村离最近的收购点还有二十多公里，来回一趟要大半天。"
+    thread = (
+        f"网友评论\n田野里的风 2023-06-12 10:20\n{long_comment}\n"
+        f"老街口的猫 2023-06-12 11:02\n{long_comment}\n回复\n"
+    )
+    got = kinds(PARAGRAPHS[0] + "\n" + thread + "青禾县部署秋粮收购工作\n" + PARAGRAPHS[1])
+    assert got[0][1] == "body"
+    assert all(kind == "boiler" for _, kind in got[1:7])
+    assert got[-1][1] == "body"  # the comments end where text that is no comment begins
+
+
+def test_an_outlet_and_date_line_above_the_text_is_no_comment():
+    got = kinds("青禾县部署夏粮收购工作\n青禾日报 2023-06-12 09:30\n" + PARAGRAPHS[0])
+    assert got[1][1] != "boiler"

@@ -45,6 +45,7 @@ MENU_RUN = 12  # lines in a row, each at most MENU_LINE_CHARS long
 MENU_LINE_CHARS = 20
 MENU_STOPS = set("，,。！？!?；;：:、")
 WECHAT_ID = re.compile(r"^微信号\s")
+COMMENT_LINES = 3  # lines of one comment under its author-and-time line
 DATE_ONLY = re.compile(
     r"^(?:19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
@@ -279,6 +280,7 @@ def _menu_runs(lines: list[Para]) -> None:
                     q.kind, q.reason = "boiler", "navigation menu"
         start = max(end, start + 1)
     _dated_lists(lines)
+    _comment_threads(lines)
     # Below the copyright line a page has only floating widgets and slogans.
     last = max((i for i, p in enumerate(lines) if p.reason == "footer"), default=None)
     if last is not None and all(len(p.text) <= 40 for p in lines[last + 1 :]):
@@ -316,6 +318,33 @@ def _dated_lists(lines: list[Para]) -> None:
                 if q.kind != "front":
                     q.kind, q.reason = "boiler", "dated link list"
         i = max(j, i + 1)
+
+
+def _comment_threads(lines: list[Para]) -> None:
+    """Under a comment section's heading (网友评论 …), each comment's author-and-time line
+    and the few lines of the comment under it are chrome, until a line that is neither."""
+    rows = patterns("comment_threads.tsv")
+    section = [rx for kind, rx in rows if kind == "section"]
+    by = [rx for kind, rx in rows if kind == "by"]
+    on, under = False, 0
+    for p in lines:
+        if p.kind == "front":
+            continue
+        s = simplified(p.text)
+        if any(rx.search(s) for rx in section):
+            on, under = True, 0
+        elif not on:
+            continue
+        elif any(rx.search(s) for rx in by):
+            under = COMMENT_LINES
+        elif p.kind == "boiler":
+            continue  # 回复, 举报, +1顶 … between comments
+        elif under:
+            under -= 1
+        else:
+            on = False
+            continue
+        p.kind, p.reason = "boiler", "comment thread"
 
 
 def _width(text: str) -> float:
