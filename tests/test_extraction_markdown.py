@@ -148,3 +148,37 @@ def test_bylines_of_agencies_interns_and_bracketed_editors_name_only_people():
     assert byline_names("编辑 阿依古丽·买买提") == ["阿依古丽·买买提"]
     assert header_fields("［责任编辑：王强］")["authors"] == ["王强"]
     assert header_fields("发布时间：2019-09-23 10:21")["published"] == "2019-09-23"
+
+
+def test_credits_after_a_closing_line_end_the_article_instead_of_starting_one():
+    page = "\n".join(
+        [
+            "邮轮母港下月开港",
+            "2019-08-13 10:21",
+            "记者从区港务部门获悉，邮轮母港将于下月开港，首条航线前往冲绳，全程四晚五天。",
+            "航站楼免税店正同步进行招商，餐饮、购物一应俱全。",
+            "这么气派的邮轮母港",
+            "开始搓搓手了！！！",
+            "编辑|禤家明",
+            "责编|陈小燕",
+            "来源|区融媒体中心",
+        ]
+    )
+    (art,) = parse(page.encode("utf-8"), "wechat.txt").articles
+    assert art.title == "邮轮母港下月开港"
+    assert art.authors == ["禤家明", "陈小燕"]
+    assert "开始搓搓手了" in art.body
+
+
+def test_correspondents_named_before_the_reporters_role_are_authors():
+    page = "\n".join(
+        [
+            "点滴之间见民生",
+            "王建林 李明华 本报记者 鄢小平",
+            "近年来，全县把民生工程办成民心工程，饮水、就业、便民服务一件件落到实处，"
+            "群众的获得感不断增强。",
+        ]
+    )
+    (art,) = parse(page.encode("utf-8"), "paper.txt").articles
+    assert art.authors == ["王建林", "李明华", "鄢小平"]
+    assert not art.body.startswith("王建林")

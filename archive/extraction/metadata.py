@@ -100,9 +100,9 @@ def paren_credit(line: str) -> list[str]:
 
 
 def _name_like(token: str) -> bool:
-    """A credited name opens with a surname (新华社, 客户端 do not), or is a transcribed
-    name with a middle dot (阿依古丽·买买提)."""
-    return "·" in token or token[0] in _surname_chars() and not re.search("[社报台网]$", token)
+    """A credited name is no outlet (新华社, 某某日报, 客户端); a transcribed name with a
+    middle dot (阿依古丽·买买提) always counts."""
+    return "·" in token or not re.search("[社报台网]$|^客户端|^融媒", token)
 
 
 @cache
@@ -114,9 +114,21 @@ def is_byline(line: str) -> bool:
     s = simplified(line.strip())
     if len(s) > 70 or "。" in s or "，" in s:
         return False
-    if not any(p.match(s) for p in BYLINE_LINE):
+    if not any(p.match(s) for p in BYLINE_LINE) and not _names_around_role(s):
         return False
     return bool(byline_names(s))
+
+
+def _names_around_role(s: str) -> bool:
+    """'王林 李明 本报记者 张建国': correspondents' names before the reporter's role."""
+    tokens = unpad_names(s).split()
+    if not 2 <= len(tokens) <= 8:
+        return False
+    roles = [t for t in tokens if ROLE_TOKEN.match(t)]
+    names = [t for t in tokens if t not in roles]
+    return bool(roles) and all(
+        2 <= len(t) <= 4 and NAME_TOKEN.match(t) and t[0] in _surname_chars() for t in names
+    )
 
 
 def byline_names(text: str) -> list[str]:
@@ -217,7 +229,7 @@ def _header_labels() -> tuple[re.Pattern, dict[str, str]]:
         role, rx = row.split("\t", 1)
         roles.setdefault(role, []).append(rx)
     groups = "|".join(f"(?P<{role}>{'|'.join(rxs)})" for role, rxs in roles.items())
-    return re.compile(rf"(?:^|(?<=\s)|(?<=[|｜【\[]))(?:{groups})\s*[:：]\s*"), roles
+    return re.compile(rf"(?:^|(?<=\s)|(?<=[|｜【\[]))(?:{groups})\s*([:：|｜])\s*"), roles
 
 
 ROC_DATE = re.compile(r"(?<!\d)(1[0-4]\d|[4-9]\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -236,14 +248,15 @@ def header_fields(line: str) -> dict | None:
     if URL_LINE.match(s):
         return {"published": None, "source": None, "authors": [], "url": s}
     rx, _ = _header_labels()
-    found = list(rx.finditer(s))
+    # 编辑|X, 来源｜Y: a bar after a label reads as a colon at the start of a line only.
+    found = [m for m in rx.finditer(s) if m.start() == 0 or m.group(m.lastindex) in ":："]
     if not found or s[: found[0].start()].strip(" 【[|｜"):
         return None  # the line must open with a label
     out: dict = {"published": None, "source": None, "authors": [], "url": None}
     for k, m in enumerate(found):
         value = s[m.end() : found[k + 1].start() if k + 1 < len(found) else len(s)]
         value = value.strip(" |｜】]　")
-        role = m.lastgroup
+        role = _role_of(m)
         if role == "date":
             out["published"] = out["published"] or normalize_date(value) or _roc_date(value)
         elif role == "source" and value:
@@ -253,9 +266,13 @@ def header_fields(line: str) -> dict | None:
     if not (out["published"] or out["source"] or out["authors"]):
         # Only unit and counter labels (发稿单位：…, 阅读：3287) say nothing of the text, but
         # are still header lines; a text line that opens with 文： is not.
-        if not all(m.lastgroup in ("unit", "count") for m in found):
+        if not all(_role_of(m) in ("unit", "count") for m in found):
             return None
     return out
+
+
+def _role_of(label: re.Match) -> str:
+    return next(role for role, text in label.groupdict().items() if text)
 
 
 def _roc_date(value: str) -> str | None:

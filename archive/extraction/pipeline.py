@@ -59,6 +59,7 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
     paras = segment.join_breaks(paras, page_repairs)
     drafts, dropped = segment.segment_page(paras, markdown=page.markdown)
     segment.trim_heading_groups(drafts)
+    segment.fold_textless_drafts(drafts)
     segment.reattach_fragments(drafts)
     discarded = [Discard(p.reason or "dropped", p.start, p.end, p.text[:80]) for p in dropped]
     page_text = text[page.start : page.end]

@@ -647,6 +647,22 @@ def opens_mid_sentence(s: str) -> bool:
     return first_close != -1 and first_close < first_open and first_close < 20
 
 
+def fold_textless_drafts(drafts: list[Draft]) -> None:
+    """Short lines and credits after an article's text with no text of their own (a
+    closing exclamation, then 编辑|X, 责编|Y) end that article; they start none."""
+    for k in range(len(drafts) - 1, 0, -1):
+        d, prev = drafts[k], drafts[k - 1]
+        text = sum(len(p.text) for p in d.body)
+        if text >= 20 or not prev.body or not (d.bylines or d.metas) or d.front:
+            continue
+        prev.body += d.labels + d.heads + d.body
+        prev.bylines += d.bylines
+        prev.metas += d.metas
+        prev.captions += d.captions
+        prev.ended = True
+        del drafts[k]
+
+
 def reattach_fragments(drafts: list[Draft]) -> None:
     """Move a block pasted out of place back after the unfinished paragraph it continues."""
     for d in drafts:
