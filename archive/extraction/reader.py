@@ -32,11 +32,11 @@ class Page:
     published: str | None = None
     source: str | None = None
     line: int | None = None
-    # Markdown structure (# headings, > quote lines, --- front matter) carries meaning.
-    markdown: bool = False
     author: str | None = None  # a JSON record's author field, as written
     # A structured record (JSON, or JSON values saved as text): its title field is the title.
     record: bool = False
+    # Markdown structure (# headings, > quote lines, --- front matter) carries meaning.
+    markdown: bool = False
 
 
 @dataclass
@@ -68,16 +68,18 @@ def kind_of(name: str) -> str:
         return "html"
     if base.endswith((".jsonl", ".json")):
         return "jsonl"
-    if base.endswith(".warc"):
-        return "warc"
     if base.endswith((".md", ".markdown")):
         return "md"
+    if base.endswith(".warc"):
+        return "warc"
     return "txt"
 
 
 # A Markdown heading (a space after the hashes, unlike a #topic#) or front matter at the top.
 MD_HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S", re.M)
-FRONT_MATTER_START = re.compile(r"^\ufeff?---[ \t]*\n(?:[A-Za-z_][\w-]*:.*\n){1,40}---[ \t]*$", re.M)
+FRONT_MATTER_START = re.compile(
+    r"^\ufeff?---[ \t]*\n(?:[A-Za-z_][\w-]*:.*\n){1,40}---[ \t]*$", re.M
+)
 
 
 def looks_like_markdown(text: str) -> bool:
