@@ -32,6 +32,8 @@ from . import metadata
 
 # Below this much visible text there is no chrome worth separating (a fragment, a stub).
 MIN_PAGE_CHARS = 400
+# Past this much HTML the extractors' DOM work costs too much; the rendering is parsed whole.
+MAX_HTML_CHARS = 3_000_000
 # Lines an extractor kept that lie further apart than this belong to different blocks.
 MAX_GAP = 12
 HEADER_LINES = 16  # how far above the main text the headline and byline may sit
@@ -214,7 +216,7 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
     the rendering's lines, in page order; character spans of articles refer to it.
     """
     lines = [ln.strip() for ln in rendering.split("\n") if ln.strip()]
-    if sum(len(ln) for ln in lines) < MIN_PAGE_CHARS:
+    if sum(len(ln) for ln in lines) < MIN_PAGE_CHARS or len(html) > MAX_HTML_CHARS:
         return None
     keys = [_norm(ln) for ln in lines]
     opinions = {"trafilatura": _trafilatura(html), "gne": _gne(html)}
