@@ -388,3 +388,20 @@ def test_api_response_saved_as_txt_is_read_as_json_and_bracketed_text_stays_text
     page = "[图片新闻] 临河镇开展人居环境整治\n\n" + CLEANUP
     (plain,) = parse(page.encode(), "page.txt").articles
     assert "[图片新闻]" in plain.title + plain.body
+
+
+def test_a_whole_web_page_in_a_crawler_record_is_read_by_its_main_content_and_metadata():
+    menu = "".join(f"<li><a href='/c/{i}'>栏目{i}</a></li>" for i in range(12))
+    page = (
+        "<html><head><title>临河镇开展人居环境整治_青山新闻网</title>"
+        '<meta property="article:published_time" content="2024-06-13T09:30:00+08:00">'
+        f"</head><body><ul class='nav'>{menu}</ul><h1>临河镇开展人居环境整治</h1>"
+        f"<div class='article'><p>{CLEANUP}</p></div>"
+        "<div class='footer'>版权所有 青山新闻网</div></body></html>"
+    )
+    rec = {"url": "https://news.example.org/lh/2.html", "html": page}
+    (article,) = parse(as_bytes([rec]), "crawl.json").articles
+    assert article.title == "临河镇开展人居环境整治"
+    assert article.published == "2024-06-13"
+    assert article.url == "https://news.example.org/lh/2.html"
+    assert "干净整洁" in article.body

@@ -263,12 +263,17 @@ def page_of(record, fields: dict[str, str], html_to_text) -> tuple[dict | None, 
     body = text_of(record, fields)
     if body is not None and "&lt;" in body and looks_like_html(html.unescape(body)):
         body = html.unescape(body)  # HTML escaped once more by the API
+    info: dict = {}
     if body is not None and looks_like_html(body):
-        body, _ = html_to_text(body)
+        body, info = html_to_text(body)
     if not body or len(re.sub(r"\s", "", body)) < MIN_TEXT:
         named = f"the field {fields['text']!r}" if "text" in fields else "a text field"
         return None, f"no text ({named} is missing or empty)"
     page = {role: meta_of(record, role, fields) for role in ROLES if role != "text"}
+    page["titled"] = bool(page["title"])  # by the record itself, not by a page it holds
+    for role, value in info.items():  # a whole web page in the field: its own metadata
+        if role in page and not page[role] and isinstance(value, str) and value.strip():
+            page[role] = value.strip()
     page["text"] = body
     return page, None
 

@@ -384,12 +384,27 @@ def _read_html(html: str, enc: str, warnings: list[str]) -> Decoded:
     return Decoded(text, enc, "html", [Page(0, len(text), **info)], warnings)
 
 
+def _record_html(html: str) -> tuple[str, dict]:
+    """A JSON record's HTML field as text: a whole web page (a crawler's `html` field) by
+    its main content and metadata, as an .html file; a fragment (`<p>…</p>`) as it is."""
+    if not re.search(r"<(?:html|body)\b", html[:4000], re.I):
+        return html_to_text(html)
+    try:
+        doc = _read_html(html, "utf-8", [])
+    except ReadError:
+        return "", {}
+    page = doc.pages[0]
+    info = {"title": page.title, "url": page.url, "published": page.published}
+    info |= {"source": page.source, "author": page.author}
+    return doc.text, info
+
+
 def _read_json(
     raw: str, name: str, enc: str, warnings: list[str], fields: dict[str, str] | None
 ) -> Decoded:
     """A JSON or JSON-lines file: one page per record with text (see jsondoc)."""
     try:
-        found, more = jsondoc.pages_of(raw, name, fields, html_to_text)
+        found, more = jsondoc.pages_of(raw, name, fields, _record_html)
     except ValueError as exc:
         raise ReadError(str(exc)) from exc
     warnings += more
@@ -423,7 +438,7 @@ def _read_json(
                 source=rec["source"],
                 line=rec["line"],
                 author=rec["author"],
-                record=True,
+                record=rec["titled"],
             )
         )
         pos += len(page_text)
