@@ -174,3 +174,13 @@ def test_a_short_county_name_in_an_organisation_is_read_with_the_article_s_place
     from archive.extraction.entities import organisation_region
 
     assert organisation_region("昆山开发区管委会", {"320500"}) == "320583"  # 苏州市 named
+
+
+def test_a_place_written_twice_after_a_preposition_stays_a_place():
+    refs = resolve("客商们在昆山考察，企业在昆山投资建厂，项目在昆山落地")
+    assert "昆山市" in {r.name for r in refs}
+
+
+def test_a_city_short_name_in_a_person_s_name_is_no_place():
+    refs = resolve("种植大户张长春说，今年收成不错。张长春介绍，合作社带动了30户农户")
+    assert "长春市" not in {r.name for r in refs}

@@ -437,13 +437,14 @@ def _unsupported_short_name(
     g: Gazetteer,
     home: set[str] = frozenset(),
 ) -> bool:
-    """A county named only by its short name, with no place above or below it in the
-    article (or the outlet's home), is no place when it is named once, or written twice
-    or more after the same character as part of a longer name: 江口 in a lookout called
-    南江口, 临海 in a person called 郭临海 (a place is written after words, 位于江口,
-    来到江口, not always after one character). A short name in the headline stays."""
+    """A county or city named only by its short name, with no place above or below it in
+    the article (or the outlet's home), is no place when it is written twice or more after
+    the same character as part of a longer name: 江口 in a lookout called 南江口, 临海 or
+    长春 in a person called 郭临海 or 张长春 (a place is written after words, 位于江口,
+    在江口: data/place_before.txt). A county named once so is no place either. A short
+    name in the headline stays."""
     place, hs = g.places[code], counts[code]
-    if place.level != "county" or any(h.name in g.full for h in hs):
+    if place.level not in ("county", "prefecture") or any(h.name in g.full for h in hs):
         return False
     if any(h.start < title_len for h in hs):
         return False
@@ -453,15 +454,26 @@ def _unsupported_short_name(
         if other in g.places
     ):
         return False
-    words = _dictionary()
+    words, plain = _dictionary(), _place_before()
     before: dict[str, int] = {}
     for h in hs:
         c = text[h.start - 1 : h.start]
-        if "\u4e00" <= c <= "\u9fff" and text[h.start - 2 : h.start] not in words:
+        if (
+            "\u4e00" <= c <= "\u9fff"
+            and c not in plain
+            and text[h.start - 2 : h.start] not in words
+        ):
             before[c] = before.get(c, 0) + 1
-    # Named once, with nothing around it to say it is that county (南海 the sea, a mountain
-    # called 黑独山): too little to place the article there.
-    return len(hs) == 1 or any(n >= 2 for n in before.values())
+    if any(n >= 2 for n in before.values()):
+        return True
+    # A county named once, with nothing around it to say it is that county (南海 the sea):
+    # too little to place the article there.
+    return place.level == "county" and len(hs) == 1
+
+
+@cache
+def _place_before() -> frozenset[str]:
+    return frozenset(w for row in lines("place_before.txt") for w in row.split())
 
 
 @cache
