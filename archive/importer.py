@@ -135,7 +135,8 @@ def source_for(name: str | None) -> Source | None:
 
 
 def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
-    """The Region of a parsed place; a town is created under its county on first sight.
+    """The Region of a parsed place; a town (or a place without code) is created under its
+    parent on first sight.
     ``by_code``: regions already fetched, by code."""
     by_code = by_code if by_code is not None else {}
 
@@ -150,7 +151,10 @@ def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
     if parent is None:
         return None
     region, _ = Region.objects.get_or_create(
-        parent=parent, name=ref.name, defaults={"level": Region.Level.TOWNSHIP}
+        parent=parent,
+        name=ref.name,
+        # a town, or a place with no code at its own level (臺南市 under 台湾省)
+        defaults={"level": ref.level if ref.level in Region.Level.values else "township"},
     )
     return region
 
