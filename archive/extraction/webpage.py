@@ -78,6 +78,9 @@ def _trafilatura(html: str) -> dict | None:
             include_images=False,
             with_metadata=True,
             deduplicate=False,
+            # The fast search (meta tags, structured data, the URL); the extensive one
+            # loads every language of dateparser on first use, ~9 s: see _late_date.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception:  # noqa: BLE001 - a third-party parser's failure is "no opinion"
         return None
@@ -203,6 +206,19 @@ def _credible(lines: list[str], text: str, site: str, *values: str | None) -> li
     return out
 
 
+def _late_date(html: str, kept: list[str]) -> str | None:
+    """A date from htmldate's extensive search of the page text, asked only when neither
+    the page's head, the extractors nor a visible date line of the kept text gives one."""
+    if any((metadata.parse_meta_line(ln) or {}).get("published") for ln in kept):
+        return None
+    try:
+        from htmldate import find_date
+
+        return find_date(html, extensive_search=True, original_date=True)
+    except Exception:  # noqa: BLE001 - a third-party parser's failure is "no date"
+        return None
+
+
 def _first(*values: str | None) -> str | None:
     return next((v.strip() for v in values if isinstance(v, str) and v.strip()), None)
 
@@ -266,7 +282,8 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
     return MainContent(
         text=text,
         title=title,
-        published=_first(info.get("published"), traf.get("published"), gne.get("published")),
+        published=_first(info.get("published"), traf.get("published"), gne.get("published"))
+        or _late_date(html, [lines[i] for i in keep]),
         author=_first(
             *(v for v in [_name_like(info.get("author"))] if v and _norm(v) not in site),
             *_credible(lines, text, site, traf.get("author"), gne.get("author")),
