@@ -80,7 +80,7 @@ def test_headline_place_is_primary_and_passing_mention_is_not():
         ("镇长周建国带队走访企业。", "周建国", "镇长", None),
         ("湄潭县委副书记、县长杨明锐介绍，", "杨明锐", "县委副书记、县长", "湄潭县"),
         ("会上，市委常委、副市长贺立军强调，", "贺立军", "市委常委、副市长", None),
-        ("兰考县委书记宋立新说。", "宋立新", "书记", "兰考县委"),
+        ("兰考县委书记宋立新说。", "宋立新", "县委书记", "兰考县"),
         (
             "高俊峰是金沙绿洲生态建设有限公司总经理，",
             "高俊峰",
@@ -111,7 +111,7 @@ def test_words_that_look_like_names_are_not_people(sentence):
 def test_a_chain_does_not_reach_back_over_the_previous_person():
     people = merge_people(find_people("县委书记张三、县长李四一同调研。"))
     assert [(p.name, p.title, p.organization) for p in people] == [
-        ("张三", "书记", "县委"),
+        ("张三", "县委书记", None),
         ("李四", "县长", None),
     ]
 

@@ -403,12 +403,17 @@ def split_chain(
     if org in _generic_units():
         org, title = "", org + title  # 社区党委书记: no body named, the unit is the title's
     party = PARTY_COMMITTEE.search(org)
-    if party and len(parts) > 1:
-        # 湄潭县委副书记、县长: posts in the county's party committee and government, so
-        # the place is the organisation and 县委 belongs to the chain.
+    if party:
+        # 湄潭县委副书记、县长, 江口县委书记: posts in the county's party committee, so the
+        # place is the organisation and 县委 belongs to the chain as written.
         place = org[: party.end() - 1]  # 湄潭县委 -> 湄潭县; a bare 市委 names no place
         org, title = (place if len(place) > 1 else ""), party.group(0) + title
+    elif len(org) == 1 and org in LEVEL_WORDS:
+        org, title = "", org + title  # 镇党委书记, 村主任: a level, not a body
     return title, (org or None)
+
+
+LEVEL_WORDS = set("省市县区州镇乡村街")
 
 
 # A title word followed by one of these names a body or a place (常委会, 主席台, 主席团).
