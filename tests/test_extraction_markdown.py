@@ -182,3 +182,21 @@ def test_correspondents_named_before_the_reporters_role_are_authors():
     (art,) = parse(page.encode("utf-8"), "paper.txt").articles
     assert art.authors == ["王建林", "李明华", "鄢小平"]
     assert not art.body.startswith("王建林")
+
+
+def test_a_photo_item_under_its_own_headline_is_an_article_of_its_own():
+    page = "\n\n".join(
+        [
+            "茶园春管正当时",
+            "本报讯（通讯员 赵敏）连日来，城关镇组织农技人员深入茶园，指导茶农开展修剪、施肥等春管工作。",
+            "春日田野",
+            "图为4月7日，农民在高桥镇的油菜花田里劳作。 本报记者 孙亮 摄",
+            "乡村道路改造提速",
+            "本报讯 今年以来，县交通运输局加快推进农村公路提质改造，已完成投资1.2亿元。",
+        ]
+    )
+    tea, photo, road = parse(page.encode("utf-8"), "epaper.txt").articles
+    assert photo.title == "春日田野"
+    assert photo.authors == ["孙亮"]
+    assert "油菜花" not in tea.body and "油菜花" in photo.body
+    assert road.title == "乡村道路改造提速"

@@ -269,6 +269,7 @@ def _menu_runs(lines: list[Para]) -> None:
                 or lines[end].kind == "boiler"  # a row of links or a footer line inside it
             )
             and (end == start or lines[end].gap == 0)
+            and lines[end].kind not in ("byline", "meta")  # an article's header ends a menu
         ):
             end += 1
         run = [q for q in lines[start:end] if q.kind not in ("boiler", "front")]
@@ -276,8 +277,10 @@ def _menu_runs(lines: list[Para]) -> None:
             sizes = sorted(_width(q.text) for q in run)
             stops = sum(1 for q in run if q.text[-1] in MENU_STOPS)
             if sizes[len(sizes) // 2] <= 10 and stops <= 0.2 * len(run):
+                title = _title_after_menu(lines, start, end)
                 for q in run:
-                    q.kind, q.reason = "boiler", "navigation menu"
+                    if id(q) not in title:
+                        q.kind, q.reason = "boiler", "navigation menu"
         start = max(end, start + 1)
     _dated_lists(lines)
     _comment_threads(lines)
@@ -298,6 +301,27 @@ def _menu_runs(lines: list[Para]) -> None:
             for q in lines[i + 1 : i + 5]:
                 if len(q.text) <= 2 and q.kind not in ("boiler", "front"):
                     q.kind, q.reason = "boiler", "page tools"
+
+
+def _title_after_menu(lines: list[Para], start: int, end: int) -> set[int]:
+    """The last line or two of a menu run that are the headline of the article right after
+    it (a short kicker or title above the main title, a byline or the text)."""
+    if end >= len(lines):
+        return set()
+    s = simplified(lines[end].text)
+    if not (
+        lines[end].kind == "head"
+        or metadata.is_byline(s)
+        or metadata.parse_meta_line(s)
+        or len(s) > 60
+    ):
+        return set()
+    tail: list[Para] = []
+    for q in reversed(lines[start:end]):
+        if q.kind != "head" or len(tail) == 2:
+            break
+        tail.append(q)
+    return {id(q) for q in tail}
 
 
 def _dated_lists(lines: list[Para]) -> None:
@@ -441,6 +465,20 @@ def breaks_crossheads(p: Para, cur: Draft | None) -> bool:
     )
 
 
+PHOTO_CAPTION = re.compile(r"^(?:图为|图片为|照片为|[上下左右]图[为：:]|图[：:])|\S\s*摄\s*[)）]?$")
+
+
+def photo_item(text: str) -> bool:
+    """A photo's caption (图为……。 本报记者 X 摄): under its own headline it is a news
+    item of its own, not a paragraph of the article before it."""
+    s = simplified(text)
+    return (
+        len(s) <= 200
+        and PHOTO_CAPTION.search(s) is not None
+        and (s.startswith(("图", "照片", "上图", "下图", "左图", "右图")) or "摄" in s[-12:])
+    )
+
+
 PLACE_COLON = re.compile(r"^([\u4e00-\u9fff]{2,10})[：:]\s*\S{4,}")
 
 
@@ -476,6 +514,7 @@ def starts_article(
         or any(SUBTITLE.match(g.text) for g in group[1:])
         or (nxt is not None and nxt.kind in ("meta", "byline", "caption"))
         or (nxt is not None and NEWS_FLASH.match(simplified(nxt.text)) is not None)
+        or (nxt is not None and photo_item(nxt.text))
         or breaks_crossheads(p, cur)
         or place_headline(p.text)
     )
