@@ -210,3 +210,9 @@ def test_long_comments_under_a_comment_heading_are_chrome():
 def test_an_outlet_and_date_line_above_the_text_is_no_comment():
     got = kinds("青禾县部署夏粮收购工作\n青禾日报 2023-06-12 09:30\n" + PARAGRAPHS[0])
     assert got[1][1] != "boiler"
+
+
+def test_a_short_headline_right_after_a_menu_is_kept():
+    menu = "首页\n时政\n要闻\n经济\n社会\n文旅\n教育\n健康\n体育\n视频\n图片\n专题\n地方\n英文版\n"
+    got = kinds(menu + "青禾夏粮收购开秤\n作者：宋雨桐\n" + PARAGRAPHS[0] + "\n")
+    assert ("青禾夏粮收购开秤", "head") in got
