@@ -269,7 +269,6 @@ def _menu_runs(lines: list[Para]) -> None:
                 or lines[end].kind == "boiler"  # a row of links or a footer line inside it
             )
             and (end == start or lines[end].gap == 0)
-            and lines[end].kind not in ("byline", "meta")  # an article's header ends a menu
         ):
             end += 1
         run = [q for q in lines[start:end] if q.kind not in ("boiler", "front")]
@@ -304,8 +303,8 @@ def _menu_runs(lines: list[Para]) -> None:
 
 
 def _title_after_menu(lines: list[Para], start: int, end: int) -> set[int]:
-    """The last line or two of a menu run that are the headline of the article right after
-    it (a short kicker or title above the main title, a byline or the text)."""
+    """The last lines of a menu run that are the headline and byline of the article right
+    after it (a short kicker or title above the main title, a byline or the text)."""
     if end >= len(lines):
         return set()
     s = simplified(lines[end].text)
@@ -318,7 +317,7 @@ def _title_after_menu(lines: list[Para], start: int, end: int) -> set[int]:
         return set()
     tail: list[Para] = []
     for q in reversed(lines[start:end]):
-        if q.kind != "head" or len(tail) == 2:
+        if q.kind not in ("head", "byline", "meta") or len(tail) == 3:
             break
         tail.append(q)
     return {id(q) for q in tail}
