@@ -184,3 +184,13 @@ def test_a_place_written_twice_after_a_preposition_stays_a_place():
 def test_a_city_short_name_in_a_person_s_name_is_no_place():
     refs = resolve("种植大户张长春说，今年收成不错。张长春介绍，合作社带动了30户农户")
     assert "长春市" not in {r.name for r in refs}
+
+
+def test_the_place_in_the_headline_beats_a_place_only_the_body_repeats():
+    title = "青海刚察县牧民增收有了新路子"
+    body = (
+        "今年以来，牧区合作社与外地企业签订了供货协议，产品走出高原。\n\n"
+        "上海的企业派来技术人员，上海的销售渠道打开了市场，上海客商还在当地设立收购点，"
+        "上海消费者也认可了高原牛羊肉。"
+    )
+    assert primary(title, body) == {"刚察县"}

@@ -29,6 +29,9 @@ TOWNSHIP_STOP = re.compile(
     r"|各乡|全乡|该乡|本乡|各镇|全镇|该镇|本镇|集镇|新镇|村镇|特色小镇|异乡|他乡)$"
 )
 jieba.setLogLevel(60)
+# Words that start with 乡/村/镇 after a county's short name without making it a town:
+# 江孜乡村振兴, 临海乡镇干部, 江口村民.
+RURAL_WORDS = frozenset({"乡村", "乡镇", "乡亲", "乡土", "乡贤", "村民", "村级", "村庄", "村落"})
 
 
 @dataclass
@@ -198,7 +201,11 @@ def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) ->
             continue
         if (name not in g.full or len(name) == 2) and end not in here:
             continue  # a short name, or 代县 in 代县长 and 随县 in 随县委书记
-        if name not in g.full and text[end : end + 1] in ("镇", "乡", "村"):
+        if (
+            name not in g.full
+            and text[end : end + 1] in ("镇", "乡", "村")
+            and text[end : end + 2] not in RURAL_WORDS
+        ):
             continue  # 兴隆镇, 海北镇: a town or village that shares a county's short name
         hits.append(Hit(name, start, end, set(g.names[name])))
         taken_until = end
@@ -261,9 +268,11 @@ DATELINE_PLACE = re.compile(r"[^，。,\n（(]{0,24}?(?:\d{1,2}月\d{1,2}日电|
 # （作者为青海省某市公安局民警）, （作者系某县委书记）: an op-ed's author and their place.
 AUTHOR_NOTE = re.compile(r"[（(]作者(?:为|系|是)[^）)]{2,60}[）)]")
 LEAD_CHARS = 120  # the lead: the first paragraph of substance, up to this many characters
-# Evidence a mention gives its place: the headline (title, kicker, subtitle) says what the
-# article is about, the lead and an author's note nearly as much, the dateline little.
-WEIGHT_HEADLINE, WEIGHT_LEAD, WEIGHT_DATELINE, WEIGHT_BODY = 4.0, 2.0, 1.0, 1.0
+# Evidence for a place: each mention counts 1 (one in the dateline too: for a national
+# paper that is its bureau); being in the headline (title, kicker, subtitle) brings it to
+# 6 and being in the lead or an author's note to 2, once each: the headline says what the
+# article is about, however often the body names somewhere else.
+WEIGHT_HEADLINE, WEIGHT_LEAD, WEIGHT_DATELINE, WEIGHT_BODY = 6.0, 2.0, 1.0, 1.0
 # A place inside the chosen one takes over when it holds more than this share of its evidence
 # (无锡至江阴大桥 in a headline: the city, not the county-level city, is the story's place).
 DESCEND_SHARE = 0.5
@@ -293,7 +302,7 @@ def _evidence(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazett
     evidence: dict[str, float] = {}
     front: dict[str, bool] = {}
     for code, hs in counts.items():
-        weight, named = 0.0, False
+        weight, headline, lead = 0.0, False, False
         for h in hs:
             nxt = h.end
             while nxt < len(text) and text[nxt] in " \u3000\u00a0":
@@ -302,23 +311,26 @@ def _evidence(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazett
             if after and after != code and code in g.places[after].ancestors:
                 continue  # a qualifier
             if h.start < title_len:
-                weight, named = weight + WEIGHT_HEADLINE, True
+                headline = True
             elif h.start < date_end:
                 weight += WEIGHT_DATELINE
+                continue
             elif h.start < lead_end or any(a <= h.start < b for a, b in notes):
-                weight, named = weight + WEIGHT_LEAD, True
-            else:
-                weight += WEIGHT_BODY
+                lead = True
+            weight += WEIGHT_BODY
+        # Being in the headline or the lead counts once, however often it is repeated there.
+        weight += (WEIGHT_HEADLINE - WEIGHT_BODY) * headline + (WEIGHT_LEAD - WEIGHT_BODY) * lead
         evidence[code] = weight
-        front[code] = named
+        front[code] = headline or lead
     return evidence, front
 
 
 def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazetteer) -> str | None:
     """The one county, city or province an article reports on, or None.
 
-    Places are grouped by province; the province whose places carry the most evidence
-    wins (a national paper's bureau city or a partner province elsewhere loses), then the
+    Places are grouped by province; of the provinces the headline or lead names, the one
+    whose places carry the most evidence wins (a national paper's bureau city or a partner
+    province loses), then the
     choice moves down to the place inside it that holds more than half of the evidence:
     the most specific place that the headline, the lead and the body agree on (a city
     whose story names several of its districts stays the city)."""
@@ -335,11 +347,14 @@ def _primary(text: str, title_len: int, counts: dict[str, list[Hit]], g: Gazette
     def first_named(node: str) -> int:
         return min(h.start for code, hs in counts.items() if node in chain(code) for h in hs)
 
+    def up_front(top: str) -> bool:
+        return any(front[c] for c in evidence if top in chain(c))
+
+    # A province the headline or lead names beats one only the body names, however often.
     tops = {chain(code)[-1] for code in evidence}
-    ranked = sorted(tops, key=lambda t: (-support(t), first_named(t)))
+    ranked = sorted(tops, key=lambda t: (not up_front(t), -support(t), first_named(t)))
     best = ranked[0]
-    named_up_front = any(front[c] for c in evidence if best in chain(c))
-    if not named_up_front:
+    if not up_front(best):
         # Only the body names it: take it when it is named twice and nothing rivals it.
         hits = sum(len(counts[c]) for c in evidence if best in chain(c))
         rival = len(ranked) > 1 and support(ranked[1]) >= support(best)
