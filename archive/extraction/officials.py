@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import jieba
 import jieba.posseg
@@ -86,7 +86,16 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
     # word keeps its dictionary tag; posseg's own HMM tagging is ten times slower.
     token = next(iter(jieba.cut(text[pos : pos + 8])), "")
     flag = _word_tags().get(token, "x")
-    tagged = _tagged_name(text, pos) if strong else None
+    # The tagger (jieba's posseg HMM) is slow: it is asked only where the rules need it.
+    asked: list[str | None] = []
+
+    def tagged() -> str | None:
+        if not asked:
+            # Nor where an everyday word starts (高度重视, 同时): no name begins there.
+            ask = strong and not _everyday_word(token)
+            asked.append(_tagged_name(text, pos) if ask else None)
+        return asked[0]
+
     best = None
     valid = []
     for n in lengths:
@@ -96,13 +105,13 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         after = text[pos + n : pos + n + 4]
         spoken = bool(_verbs().match(after))
         if any(c in NOT_IN_NAME for c in cand[1:]) and not (
-            tagged == cand
-            or (
-                n == 3 and cand[2] not in NOT_IN_NAME and (spoken or strong and _one_word(cand[1:]))
-            )
+            n == 3
+            and cand[2] not in NOT_IN_NAME
+            and (spoken or strong and (_one_word(cand[1:]) or tagged() == cand))
         ):
-            continue  # a particle ends the name, unless the tagger reads it whole (阙从汗)
-            # or a speech verb follows a three-character name (刘为民说)
+            # A particle ends the name, unless the tagger reads it whole (阙从汗), a speech
+            # verb follows a three-character name (刘为民说) or the given name is one word.
+            continue
         everyday = token == cand and not flag.startswith("nr") and jieba.dt.FREQ.get(cand)
         if everyday and not (strong and flag in PLACE_LIKE_TAGS):
             continue  # an everyday word (平均, 齐聚), not a name
@@ -112,30 +121,31 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         if after.startswith(_followers()) or re.match(r"^[\u4e00-\u9fff]{1,3}地", after):
             # After a title, a follower that jieba reads inside a longer word (应引以为戒:
             # 为 of 引以为戒) ends no name, unless it is a speech verb (王某学说 -> 说).
-            if not strong or spoken or tagged == cand or _ends_word(text, pos, n):
+            if not strong or spoken or _ends_word(text, pos, n) or tagged() == cand:
                 score += 2
         elif (not after or after[0] in CLAUSE_BREAK + "、") and not everyday:
             score += 2 if n >= 3 else 1
-        if strong and score and not (spoken or tagged == cand or _ends_word(text, pos, n)):
+        if strong and score and not (spoken or _ends_word(text, pos, n) or tagged() == cand):
             score = 0  # 大学生全覆盖: a verb read inside the given name, no name
         if score == 0:
             continue  # nothing after it that can follow a name
         if token == cand:
             score += 2  # jieba (with its HMM for unknown names) ends a word here too
-        if tagged == cand:
-            score += 1  # the tagger reads a personal name here too (the model signal)
         if score >= 2 and (
             best is None or score > best[0] or (score == best[0] and n > len(best[1]))
         ):
             best = (score, cand)
-    if best is None and strong and tagged in valid:
+    if best is None and strong and valid and token == valid[-1] and _given(token):
+        return token  # jieba's HMM reads the whole name as one word (杨某华), no tagger
+    name = tagged() if best is None and strong and valid else None
+    if name in valid:
         # After a title, the tagger's reading of a name decides its end; a two-character
         # reading (齐聚) only when the text names it again.
-        if len(tagged) >= 3 or text.count(tagged) >= 2:
-            return tagged
-        if tagged not in jieba.dt.FREQ and _ends_word(text, pos, 2):
-            return tagged  # no word of the dictionary, nor the start of one (齐聚一堂)
-    if best is None and strong and valid and tagged is None and not _everyday_word(token):
+        if len(name) >= 3 or text.count(name) >= 2:
+            return name
+        if name not in jieba.dt.FREQ and _ends_word(text, pos, 2):
+            return name  # no word of the dictionary, nor the start of one (齐聚一堂)
+    if best is None and strong and valid and name is None and not _everyday_word(token):
         # After a title a name is expected; without other evidence take the commonest
         # length (three characters; four with a compound surname) if it ends a word.
         cand = valid[-1]
@@ -169,16 +179,7 @@ def _ends_word(text: str, pos: int, n: int) -> bool:
     for word in jieba.cut(text[pos : pos + n + 6]):
         if at > pos and at < pos + n and len(word) > 1:
             common = jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
-            if common and _word_tags().get(word, "x")[:1] in (
-                "v",
-                "a",
-                "d",
-                "c",
-                "p",
-                "u",
-                "m",
-                "r",
-            ):
+            if common and _word_tags().get(word, "x")[:1] in EVERYDAY_TAGS:
                 return False  # 覆盖, 聚集; a rarer word is a given name too (立新, 为民)
         at += len(word)
         if at >= pos + n:
@@ -191,6 +192,9 @@ ADDRESSEE_MARKS = set("跟对向给和与同替")
 PLACE_ENDS = tuple("村镇乡县区市州省庄屯寨湖山河")
 # jieba's frequency above which a verb or adjective is an everyday word, not a given name.
 COMMON_WORD_FREQ = 1000
+# Tags of such words (first letter): verb, adjective, adverb, conjunction, preposition,
+# particle, numeral, pronoun.
+EVERYDAY_TAGS = "vadcpumr"
 # Dictionary tags of words that are also people's names (黄海, 巴顿) after a title.
 PLACE_LIKE_TAGS = frozenset({"ns", "nz", "nt"})
 
@@ -203,7 +207,14 @@ def _everyday_word(token: str) -> bool:
 
 def _tagged_name(text: str, pos: int) -> str | None:
     """The personal name (nr) jieba's part-of-speech tagger reads at text[pos], if any."""
-    for word, tag in jieba.posseg.cut(text[pos : pos + 8]):
+    return _tagged_window(text[pos : pos + 6])
+
+
+@lru_cache(maxsize=4096)
+def _tagged_window(window: str) -> str | None:
+    # posseg's HMM costs about a millisecond a call (jieba.cut: a twentieth of that), so it
+    # reads six characters: a name of up to four and what follows it.
+    for word, tag in jieba.posseg.cut(window):
         return word if tag.startswith("nr") and 2 <= len(word) <= 4 else None
     return None
 
@@ -257,7 +268,9 @@ ROLE_SUFFIX = re.compile(r"[员师]")
 
 
 def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
-    """Persons named after a title chain (莘县卫生健康局党组书记、局长徐振涛)."""
+    """Persons named with a role: after a title chain or a descriptor (莘县卫生健康局党组书记、
+    局长徐振涛, 种茶大户杨某), before a title (习近平总书记), or with the role after the name
+    (李德明，镇党委书记; 王某（某公司总经理）; 赵某当选业委会主任)."""
     found: list[Found] = []
     for m in _title_spans(text):
         pos = m.end()
@@ -443,7 +456,9 @@ def find_speakers(text: str, exclude: set[str]) -> list[Found]:
     """Names directly followed by a speech verb (李振峰说), or opening the sentence after a
     quotation (“……”邓某期待满满), for quotes without a title."""
     out = []
-    for m in re.finditer(r"[”」]", text):
+    for m in QUOTE.finditer(text):
+        if not _speech(m.group(1) or m.group(2), False):
+            continue  # a term or slogan in quotation marks (“放管服”改革)
         name = name_at(text, m.end(), strong=True)
         if not name or name in exclude or _tagged_name(text, m.end()) != name:
             continue  # here only a name the tagger reads too
@@ -479,6 +494,16 @@ QUOTE = re.compile(r"“([^“”]{2,1000})”|「([^「」]{2,1000})」")
 CONTINUED = re.compile(r"^\s*(?:并|还|又|也|再|则|同时|随后|随即|接着|此外|进而|更)")
 SHORT_QUOTED = re.compile(r"“[^“”。！？]{1,6}”|‘[^‘’]{1,6}’")
 SPEECHY = re.compile(r"[，,。！？!?；;]")
+
+
+def _speech(quoted: str, in_row: bool) -> bool:
+    """Whether a quotation is speech, not a slogan or a term in quotation marks: speech has
+    pauses or length, or is a short sentence with its own full stop (“监督无处不在。”);
+    ``in_row``: it follows a speaker's quotation directly (“…”“…”)."""
+    sentence = len(quoted) >= 4 and quoted[-1] in "。！？!?"
+    if len(quoted) < 8 and not sentence:
+        return False
+    return len(quoted) >= 16 or bool(SPEECHY.search(quoted)) or in_row or sentence
 
 
 def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
@@ -534,11 +559,7 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
         text = m.group(1) or m.group(2)
         # “…”“…”: quotations written in a row (no space, no line between) share a speaker
         in_row = prev_quote and prev_quote[1] and prev_quote[0] == m.start()
-        # A short sentence ending in its own full stop is speech too (“监督无处不在。”).
-        sentence = len(text) >= 4 and text[-1] in "。！？!?"
-        if (len(text) < 8 and not sentence) or (
-            len(text) < 16 and not SPEECHY.search(text) and not in_row
-        ):
+        if not _speech(text, in_row):
             prev_quote = None
             continue  # a slogan or term in quotes, not speech (speech has pauses or length)
         speaker = None
