@@ -128,3 +128,10 @@ def test_traditional_page_keeps_names_as_printed():
     (article,) = parse(page.encode("utf-8"), "press.txt").articles
     assert {p.name for p in article.people} == {"陳明德", "林佳蓉", "吳振興"}
     assert [(q.speaker, q.text[:5]) for q in article.quotes] == [("陳明德", "老街區改造")]
+
+
+def test_surname_and_form_of_address_is_not_a_person():
+    text = "“以前下雨就积水，现在路修好了，出门方便多了。”家住附近的杜大叔笑着说。王先生表示：“希望能早点通车。”"
+    assert people_of(text) == {}
+    found = find_speakers(text, set())
+    assert {f.name for f in found} == set()

@@ -36,6 +36,11 @@ def _organisation_ends() -> tuple[str, ...]:
 
 
 @cache
+def _address_terms() -> frozenset[str]:
+    return frozenset(w for row in lines("address_terms.txt") for w in row.split())
+
+
+@cache
 def _official_titles() -> re.Pattern:
     """Title words only: a role written after a name (李德明，镇党委书记) is a post."""
     words = sorted(lines("titles.txt"), key=len, reverse=True)
@@ -102,6 +107,8 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         cand = text[pos : pos + n]
         if len(cand) < n or not CJK.match(cand) or ANONYMISED in cand or _titles().search(cand):
             continue  # 罗某, 胥某某: anonymised; or a title word inside
+        if cand[1:] in _address_terms() or cand[2:] in _address_terms():
+            continue  # 王先生, 杜大叔: a surname and a form of address name nobody
         after = text[pos + n : pos + n + 4]
         spoken = bool(_verbs().match(after))
         if any(c in NOT_IN_NAME for c in cand[1:]) and not (
