@@ -200,3 +200,12 @@ def test_a_photo_item_under_its_own_headline_is_an_article_of_its_own():
     assert photo.authors == ["孙亮"]
     assert "油菜花" not in tea.body and "油菜花" in photo.body
     assert road.title == "乡村道路改造提速"
+
+
+def test_one_stray_hash_line_does_not_make_a_plain_page_markdown():
+    from archive.extraction.reader import looks_like_markdown
+
+    assert not looks_like_markdown("全县召开会议\n\n会议指出，\n# 要抓好春耕\n会议要求，抓好落实。")
+    assert looks_like_markdown("# 柚子熟了\n\n正文")
+    assert looks_like_markdown("正文\n## 小标题\n> 本报记者 王林")
+    assert looks_like_markdown('---\ntitle: "柚子熟了"\n---\n正文')

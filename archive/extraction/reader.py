@@ -77,6 +77,7 @@ def kind_of(name: str) -> str:
 
 # A Markdown heading (a space after the hashes, unlike a #topic#) or front matter at the top.
 MD_HEADING_LINE = re.compile(r"^#{1,6}[ \t]+\S", re.M)
+MD_QUOTE_LINE = re.compile(r"^>[ \t]?\S", re.M)
 FRONT_MATTER_START = re.compile(
     r"^\ufeff?---[ \t]*\n(?:[A-Za-z_][\w-]*:.*\n){1,40}---[ \t]*$", re.M
 )
@@ -85,8 +86,16 @@ FRONT_MATTER_START = re.compile(
 def looks_like_markdown(text: str) -> bool:
     """A crawl saved as Markdown, whatever its file name says: front matter at the top
     or headings written with hashes."""
-    head = text[:4000]
-    return bool(FRONT_MATTER_START.match(head.lstrip("\n")) or MD_HEADING_LINE.search(text))
+    head = text[:4000].lstrip("\n\ufeff \t")
+    if FRONT_MATTER_START.match(head):
+        return True
+    # One stray "# " line in a plain page is no structure: two headings, or a heading with
+    # a "> " line, or a heading opening the file, are.
+    headings = len(MD_HEADING_LINE.findall(text, 0, 200_000))
+    return headings >= 2 or (
+        headings == 1
+        and (MD_QUOTE_LINE.search(text) is not None or MD_HEADING_LINE.match(head) is not None)
+    )
 
 
 def gunzip(data: bytes, name: str) -> bytes:
