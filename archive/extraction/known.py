@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from functools import cache
 
 import ahocorasick
-import jieba
 
 from .chinese import simplified
 from .datafiles import lines
 from .records import PersonRecord, QuoteRecord
+from .words import boundaries_around, matches_longest_first
 
 # Where a title chain written before a name begins: the previous clause's end.
 CLAUSE_BREAK = "，,。；;：:！？!?“”「」()（）《》\n 　"
@@ -128,16 +128,12 @@ class KnownOfficials:
         the text's jieba word boundaries when the caller has them."""
         if not self._by_name:
             return []
-        raw = []
-        for end_idx, key in self._matcher().iter(text):
-            raw.append((end_idx + 1 - len(key), end_idx + 1, key))
-        raw.sort(key=lambda t: (t[0], -(t[1] - t[0])))
         out: list[Sighting] = []
         taken = -1
-        for start, end, key in raw:
+        for start, end, key in matches_longest_first(self._matcher(), text):
             if start < taken:
                 continue
-            here = cuts if cuts is not None else _boundaries(text, start, end)
+            here = cuts if cuts is not None else boundaries_around(text, start, end)
             if start not in here or end not in here:
                 continue  # 李明 inside 李明亮
             role = _role(text, start, end, here)
@@ -218,12 +214,3 @@ def _role(text: str, start: int, end: int, cuts: set[int]) -> tuple[str | None, 
         if t and t.end() == len(inner):
             return (inner[t.start() :], inner[: t.start()] or None)
     return None
-
-
-def _boundaries(text: str, start: int, end: int) -> set[int]:
-    a, b = max(0, start - 6), min(len(text), end + 6)
-    cuts, pos = {a, b}, a
-    for word in jieba.cut(text[a:b], HMM=False):
-        pos += len(word)
-        cuts.add(pos)
-    return cuts

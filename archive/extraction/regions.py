@@ -21,6 +21,7 @@ import jieba.posseg
 
 from .datafiles import DATA, csv_rows, lines, word_set
 from .records import RegionRef
+from .words import boundaries_around, matches_longest_first
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 TOWNSHIP = re.compile(r"([\u4e00-\u9fff]{2,4}?(?:镇|乡|街道))")
@@ -162,16 +163,6 @@ def safe_short(g: Gazetteer) -> frozenset[str]:
     return frozenset(n for n in g.names if n not in g.full and n not in common_word_names(g))
 
 
-def _boundaries(text: str, start: int, end: int) -> set[int]:
-    """Word boundaries (absolute offsets) of jieba's segmentation around text[start:end]."""
-    a, b = max(0, start - 6), min(len(text), end + 6)
-    cuts, pos = {a, b}, a
-    for word in jieba.cut(text[a:b], HMM=False):
-        pos += len(word)
-        cuts.add(pos)
-    return cuts
-
-
 @dataclass
 class Hit:
     name: str
@@ -186,17 +177,12 @@ def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) ->
     ``cuts`` are the word boundaries of the whole text when the caller has segmented it
     already; without them each match's neighbourhood is segmented on its own."""
     g = g or gazetteer()
-    raw = []
-    for end_idx, name in g.automaton.iter(text):
-        start = end_idx - len(name) + 1
-        raw.append((start, end_idx + 1, name))
-    raw.sort(key=lambda t: (t[0], -(t[1] - t[0])))
     hits: list[Hit] = []
     taken_until = -1
-    for start, end, name in raw:
+    for start, end, name in matches_longest_first(g.automaton, text):
         if start < taken_until:
             continue
-        here = cuts if cuts is not None else _boundaries(text, start, end)
+        here = cuts if cuts is not None else boundaries_around(text, start, end)
         if start not in here:
             continue
         if (name not in g.full or len(name) == 2) and end not in here:
@@ -214,7 +200,7 @@ def find(text: str, g: Gazetteer | None = None, cuts: set[int] | None = None) ->
 
 def _ends_a_word(text: str, end: int, cuts: set[int] | None) -> bool:
     """积极探索乡 in 积极探索乡村 is no town: a town's name ends where a word ends."""
-    here = cuts if cuts is not None else _boundaries(text, max(0, end - 2), end)
+    here = cuts if cuts is not None else boundaries_around(text, max(0, end - 2), end)
     return end in here
 
 
@@ -251,7 +237,7 @@ def _standalone_townships(
         name = m.group(1)
         if name in known or not is_township(name, g) or name[:-1] in g.names:
             continue
-        here = cuts if cuts is not None else _boundaries(text, m.start(1), m.end(1))
+        here = cuts if cuts is not None else boundaries_around(text, m.start(1), m.end(1))
         if m.start(1) not in here or m.end(1) not in here:
             continue
         key = f"{county}:{name}"

@@ -108,3 +108,22 @@ def _for_search(words: list[str]) -> list[str]:
 def search_terms(text: str) -> list[str]:
     """Search words of already simplified text (for documents and queries alike)."""
     return Words(text).search_terms()
+
+
+def boundaries_around(text: str, start: int, end: int) -> set[int]:
+    """Word boundaries (absolute offsets) of jieba's segmentation around text[start:end],
+    for a dictionary match when the whole text has not been segmented."""
+    a, b = max(0, start - 6), min(len(text), end + 6)
+    cuts, pos = {a, b}, a
+    for word in jieba.cut(text[a:b], HMM=False):
+        pos += len(word)
+        cuts.add(pos)
+    return cuts
+
+
+def matches_longest_first(automaton, text: str) -> list[tuple[int, int, str]]:
+    """Every match of an Aho-Corasick automaton (whose values are its keys) in text as
+    (start, end, key), by start and longest first: the order of a leftmost-longest scan."""
+    found = [(end + 1 - len(key), end + 1, key) for end, key in automaton.iter(text)]
+    found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    return found
