@@ -135,3 +135,8 @@ def test_surname_and_form_of_address_is_not_a_person():
     assert people_of(text) == {}
     found = find_speakers(text, set())
     assert {f.name for f in found} == set()
+
+
+def test_rare_place_word_after_a_title_and_before_a_verb_is_a_name():
+    # 韩城 is in jieba's dictionary as a place; after a post and before a verb it is a person.
+    assert "韩城" in people_of("田间地头，村党支部书记韩城拉住一名村民耐心解释。")

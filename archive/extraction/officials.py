@@ -142,6 +142,8 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
             best is None or score > best[0] or (score == best[0] and n > len(best[1]))
         ):
             best = (score, cand)
+    if best is None and strong and _rare_name_word(text, pos, token):
+        return token  # 村党支部书记巴顿拉住: a rare place word after a title, then a verb
     if best is None and strong and valid and token == valid[-1] and _given(token):
         return token  # jieba's HMM reads the whole name as one word (杨某华), no tagger
     name = tagged() if best is None and strong and valid else None
@@ -159,6 +161,21 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         if len(cand) == lengths[-1] and _ends_word(text, pos, len(cand)) and _given(cand):
             return cand
     return best[1] if best else None
+
+
+def _rare_name_word(text: str, pos: int, token: str) -> bool:
+    """Whether the word at pos is a rare place name of the dictionary that is also a name
+    (巴顿), followed by a verb: after a title that is a person doing something."""
+    if not 2 <= len(token) <= 3 or _word_tags().get(token, "x") != "ns":
+        return False
+    if jieba.dt.FREQ.get(token, 0) >= RARE_WORD_FREQ or not text.startswith(token, pos):
+        return False
+    after = next(iter(jieba.cut(text[pos + len(token) : pos + len(token) + 4])), "")
+    return _word_tags().get(after, "x") == "v"
+
+
+# Below this jieba frequency a place-like word after a title may be a name (巴顿 130).
+RARE_WORD_FREQ = 300
 
 
 def _given(cand: str) -> bool:
