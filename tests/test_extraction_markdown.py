@@ -209,3 +209,15 @@ def test_one_stray_hash_line_does_not_make_a_plain_page_markdown():
     assert looks_like_markdown("# 柚子熟了\n\n正文")
     assert looks_like_markdown("正文\n## 小标题\n> 本报记者 王林")
     assert looks_like_markdown('---\ntitle: "柚子熟了"\n---\n正文')
+
+
+def test_the_page_title_picks_the_main_title_below_a_kicker():
+    from archive.extraction.pipeline import main_title_first
+    from archive.extraction.segment import Para
+
+    kicker = Para([(0, 12)], "全省着力培育新动能塑造新优势")
+    main = Para([(13, 30)], "在高质量发展中争先出彩（权威发布）")
+    page_title = "在高质量发展中争先出彩（权威发布）--经济·科技--某某网"
+    assert main_title_first([kicker, main], page_title) == [main, kicker]
+    assert main_title_first([kicker, main], None) == [kicker, main]
+    assert main_title_first([main, kicker], page_title) == [main, kicker]

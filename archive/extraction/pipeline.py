@@ -127,7 +127,7 @@ def build_article(
     body = "\n\n".join(t for t in body_paras if t)
     if len(re.sub(r"\s", "", body)) < 20:
         return None
-    title, subtitle = segment.clean_title(d.heads)
+    title, subtitle = segment.clean_title(main_title_first(d.heads, page.title))
     confidence = 1.0
     if not title:
         title = fields.get("title") or page.title or segment.title_from_body(body)
@@ -174,3 +174,14 @@ def page_authors(page: Page) -> list[str]:
         return []
     names = metadata.byline_names(page.author)
     return names or [n for n in re.split(r"[、，,;；/\s]+", page.author) if 2 <= len(n) <= 4]
+
+
+def main_title_first(heads: list[segment.Para], page_title: str | None) -> list[segment.Para]:
+    """A kicker above the main title (河南着力培育新动能 / 在新时代…争先出彩): where the page's
+    own <title> names one heading line and not the first, that line is the title."""
+    if len(heads) < 2 or not page_title or heads[0].level:
+        return heads
+    named = [h for h in heads if len(h.text) >= 4 and h.text in page_title]
+    if named and heads[0] not in named:
+        return [named[0]] + [h for h in heads if h is not named[0]]
+    return heads
