@@ -41,7 +41,6 @@ run: venv
 	$(MANAGE) migrate
 	$(MANAGE) load_regions
 	$(MANAGE) ensure_demo_admin
-	$(MANAGE) setup_roles
 	if $(MANAGE) help import_raw >/dev/null 2>&1 && [ -d fixtures/raw ]; then \
 		$(MANAGE) import_raw fixtures/raw; \
 	fi

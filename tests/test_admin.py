@@ -217,6 +217,18 @@ def test_csrf_is_enforced_on_admin_posts(seeds, curator):
     assert article.review_status == Article.ReviewStatus.HIDDEN
 
 
+def test_a_migrated_archive_has_both_roles_without_setup_roles(db):
+    # The test database was made by a plain migrate; setup_roles has not run.
+    perms = {
+        g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
+    }
+    assert {"Curators", "Readers"} <= set(perms)
+    assert {"change_article", "view_article", "delete_person", "add_rawfile"} <= perms["Curators"]
+    assert "view_article" in perms["Readers"]
+    assert all(c.startswith("view_") for c in perms["Readers"])
+    assert perms["Readers"] < perms["Curators"]
+
+
 def test_setup_roles_is_idempotent(db):
     out = io.StringIO()
     call_command("setup_roles", stdout=out)
