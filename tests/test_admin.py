@@ -1030,7 +1030,7 @@ def test_history_pages_exist_for_curated_models(seeds, curator_client, model):
 
 
 def test_date_hierarchy_queries_match_djangos(seeds, curator_client):
-    from archive.admin import IndexedDatesQuerySet
+    from archive.admin.articles import IndexedDatesQuerySet
 
     Article.objects.filter(pk=Article.objects.order_by("pk").first().pk).update(
         published="2019-12-31"
@@ -1077,7 +1077,7 @@ def test_people_count_column_and_sorting_by_it(seeds, curator_client):
 
 
 def test_large_table_paginator_estimates_only_unfiltered_postgres_lists(seeds, settings):
-    from archive.admin import LargeTablePaginator
+    from archive.admin.articles import LargeTablePaginator
 
     everything = Article.objects.all()
     assert LargeTablePaginator(everything, 50).count == Article.objects.count()
