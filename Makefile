@@ -3,19 +3,30 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# One stamp per requirements file: each reinstalls only when its file (or what it includes) changes.
 STAMP := $(VENV)/.requirements-installed
+DEV_STAMP := $(VENV)/.requirements-dev-installed
 # Local commands run in debug mode unless DEBUG is set otherwise (no SECRET_KEY needed).
 MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 PG_URL := postgres://postgres@127.0.0.1:5432/difang
 
-.PHONY: venv system-deps run test
+.PHONY: venv dev-venv system-deps run test
 
+# What runs the site and the import (requirements.txt).
 venv: $(STAMP)
 
-# Reinstall only when requirements.txt is newer than the stamp.
+# The above plus tests and tooling (requirements-dev.txt includes requirements.txt).
+dev-venv: $(DEV_STAMP)
+
+# Reinstall only when the requirements file is newer than its stamp.
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements-dev.txt
 	touch $@
 
 # Debian packages for the browser tests (Chromium and a CJK font); installed only when missing.
@@ -30,13 +41,12 @@ run: venv
 	$(MANAGE) migrate
 	$(MANAGE) load_regions
 	$(MANAGE) ensure_demo_admin
-	$(MANAGE) setup_roles
 	if $(MANAGE) help import_raw >/dev/null 2>&1 && [ -d fixtures/raw ]; then \
 		$(MANAGE) import_raw fixtures/raw; \
 	fi
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: venv system-deps
+test: dev-venv system-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
-import json
 import re
 from collections import defaultdict
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import CharField, Count, F, Q, Value
+from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractYear, Substr
 from django.http import (
@@ -69,6 +68,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from archive import facet_rows, search
+from archive.facets import facet_names, stored_key
 from archive.models import (
     Article,
     ArticleRegion,
@@ -864,42 +864,10 @@ class Listing:
         ]
 
 
-FACET_MODELS = (("region", Region), ("source", Source), ("tag", Tag), ("official", Person))
-
-
-def facet_names(counts) -> dict:
-    """``(param, pk) → (name, value)`` for every facet item (value: a region's code, else the
-    primary key), in one query (a UNION) instead of one per facet."""
-    parts = []
-    for param, model in FACET_MODELS:
-        pks = [pk for pk, _n in counts[param]]
-        if not pks:
-            continue
-        code = F("code") if model is Region else Value(None, output_field=CharField())
-        # Every column an annotation, so that each part lists them in the same order.
-        part = (
-            model.objects.filter(pk__in=pks)
-            .order_by()
-            .annotate(facet=Value(param), ident=F("pk"), label=F("name"), value_code=code)
-            .values_list("facet", "ident", "label", "value_code")
-        )
-        parts.append(part)
-    if not parts:
-        return {}
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return {(facet, pk): (name, code or pk) for facet, pk, name, code in rows}
-
-
 def round_estimate(n: int) -> int:
     """An estimate to two significant digits (61,066 → 61,000): no false precision."""
     digits = max(len(str(n)) - 2, 0)
     return round(n, -digits)
-
-
-def stored_key(filters: dict) -> str:
-    """The key of a filter's stored counts (``FacetCounts.key``)."""
-    raw = json.dumps(sorted(filters.items()), ensure_ascii=False)
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def store_facet_counts(params: dict) -> FacetCounts:

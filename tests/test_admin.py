@@ -217,6 +217,18 @@ def test_csrf_is_enforced_on_admin_posts(seeds, curator):
     assert article.review_status == Article.ReviewStatus.HIDDEN
 
 
+def test_a_migrated_archive_has_both_roles_without_setup_roles(db):
+    # The test database was made by a plain migrate; setup_roles has not run.
+    perms = {
+        g.name: set(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()
+    }
+    assert {"Curators", "Readers"} <= set(perms)
+    assert {"change_article", "view_article", "delete_person", "add_rawfile"} <= perms["Curators"]
+    assert "view_article" in perms["Readers"]
+    assert all(c.startswith("view_") for c in perms["Readers"])
+    assert perms["Readers"] < perms["Curators"]
+
+
 def test_setup_roles_is_idempotent(db):
     out = io.StringIO()
     call_command("setup_roles", stdout=out)
@@ -1018,7 +1030,7 @@ def test_history_pages_exist_for_curated_models(seeds, curator_client, model):
 
 
 def test_date_hierarchy_queries_match_djangos(seeds, curator_client):
-    from archive.admin import IndexedDatesQuerySet
+    from archive.admin.articles import IndexedDatesQuerySet
 
     Article.objects.filter(pk=Article.objects.order_by("pk").first().pk).update(
         published="2019-12-31"
@@ -1065,7 +1077,7 @@ def test_people_count_column_and_sorting_by_it(seeds, curator_client):
 
 
 def test_large_table_paginator_estimates_only_unfiltered_postgres_lists(seeds, settings):
-    from archive.admin import LargeTablePaginator
+    from archive.admin.articles import LargeTablePaginator
 
     everything = Article.objects.all()
     assert LargeTablePaginator(everything, 50).count == Article.objects.count()

@@ -1,0 +1,30 @@
+"""Admin configuration: where curators spend their day.
+
+Django's own admin features first (list_display, filters, search, inlines, actions,
+autocomplete), django-import-export for files in and out, django-simple-history for who
+changed what. Custom views only where configuration cannot do it: the merge
+confirmation, the raw text of a file, and uploading new raw files. The operations
+themselves live in ``archive.curation`` and ``archive.importer``.
+
+One module per area; importing them here registers every model's admin:
+
+- ``common``: the site's titles and what several areas share (``CurationAdmin``, link
+  counts, region prefixes, the merge confirmation, plain-text fields)
+- ``articles``: articles, their inlines, filters, bulk actions and the changelist's count
+  shortcuts
+- ``people``: people, positions, quotes and mentions
+- ``places``: regions and article-region links
+- ``sources``: sources, tags and article-tag links
+- ``rawfiles``: raw files, the upload page and occurrences (where an article came from)
+- ``facet_counts``: the stored facet counts of large filters
+"""
+
+from archive.admin import (  # noqa: F401 (imported to register the admins)
+    articles,
+    common,
+    facet_counts,
+    people,
+    places,
+    rawfiles,
+    sources,
+)
