@@ -106,7 +106,7 @@ def test_press_lines_and_bracketed_credits_name_their_people():
 
 def test_labelled_header_lines_give_dates_sources_and_credits():
     assert header_fields("發稿時間：114年6月12日09:15")["published"] == "2025-06-12"
-    assert header_fields("发稿人：蕭婉寧")["authors"] == ["萧婉宁"]
+    assert header_fields("发稿人：林美寧")["authors"] == ["林美宁"]
     assert header_fields("责任编辑：王小明  审核：李大伟")["authors"] == ["王小明", "李大伟"]
     fields = header_fields("作者：张三 来源：新华社 发布时间：2019-09-23 10:21")
     assert fields["published"] == "2019-09-23" and fields["source"] == "新华社"

@@ -77,7 +77,7 @@ def _followers() -> tuple[str, ...]:
 def name_at(text: str, pos: int, strong: bool = False) -> str | None:
     """The Chinese personal name starting at text[pos], or None.
 
-    ``strong``: a title or role word ends right before pos (村民罗志达), so a name is
+    ``strong``: a title or role word ends right before pos (村民罗建国), so a name is
     expected there and weaker evidence of where it ends is enough.
     """
     single, compound = _surnames()
@@ -106,7 +106,7 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
     for n in lengths:
         cand = text[pos : pos + n]
         if len(cand) < n or not CJK.match(cand) or ANONYMISED in cand or _titles().search(cand):
-            continue  # 罗某, 胥某某: anonymised; or a title word inside
+            continue  # 罗某, 张某某: anonymised; or a title word inside
         if cand[1:] in _address_terms() or cand[2:] in _address_terms():
             continue  # 王先生, 杜大叔: a surname and a form of address name nobody
         after = text[pos + n : pos + n + 4]
@@ -116,8 +116,8 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
             and cand[2] not in NOT_IN_NAME
             and (spoken or strong and (_one_word(cand[1:]) or tagged() == cand))
         ):
-            # A particle ends the name, unless the tagger reads it whole (阙从汗), a speech
-            # verb follows a three-character name (刘为民说) or the given name is one word.
+            # A particle ends the name, unless the tagger reads it whole (阙志远), a speech
+            # verb follows a three-character name (刘为国说) or the given name is one word.
             continue
         everyday = token == cand and not flag.startswith("nr") and jieba.dt.FREQ.get(cand)
         if everyday and not (strong and flag in PLACE_LIKE_TAGS):
@@ -143,7 +143,7 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         ):
             best = (score, cand)
     if best is None and strong and _rare_name_word(text, pos, token):
-        return token  # 村党支部书记巴顿拉住: a rare place word after a title, then a verb
+        return token  # 村党支部书记扎西拉住: a rare place word after a title, then a verb
     if best is None and strong and valid and token == valid[-1] and _given(token):
         return token  # jieba's HMM reads the whole name as one word (杨某华), no tagger
     name = tagged() if best is None and strong and valid else None
@@ -165,7 +165,7 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
 
 def _rare_name_word(text: str, pos: int, token: str) -> bool:
     """Whether the word at pos is a rare place name of the dictionary that is also a name
-    (巴顿), followed by a verb: after a title that is a person doing something."""
+    (扎西), followed by a verb: after a title that is a person doing something."""
     if not 2 <= len(token) <= 3 or _word_tags().get(token, "x") != "ns":
         return False
     if jieba.dt.FREQ.get(token, 0) >= RARE_WORD_FREQ or not text.startswith(token, pos):
@@ -174,13 +174,13 @@ def _rare_name_word(text: str, pos: int, token: str) -> bool:
     return _word_tags().get(after, "x") == "v"
 
 
-# Below this jieba frequency a place-like word after a title may be a name (巴顿 130).
+# Below this jieba frequency a place-like word after a title may be a name (a word seen 130 times).
 RARE_WORD_FREQ = 300
 
 
 def _given(cand: str) -> bool:
     """Whether what follows the surname can be a given name: no common word of the
-    dictionary other than a name or a place (应牢固: 牢固; 于通海: 通海 is a place)."""
+    dictionary other than a name or a place (应牢固: 牢固; 何通海: 通海 is a place)."""
     for word in jieba.cut(cand[1:], HMM=False):
         tag = _word_tags().get(word, "x")
         if len(word) > 1 and jieba.dt.FREQ.get(word, 0) >= 300 and tag[:2] not in NAME_TAGS:
@@ -219,7 +219,7 @@ COMMON_WORD_FREQ = 1000
 # Tags of such words (first letter): verb, adjective, adverb, conjunction, preposition,
 # particle, numeral, pronoun.
 EVERYDAY_TAGS = "vadcpumr"
-# Dictionary tags of words that are also people's names (黄海, 巴顿) after a title.
+# Dictionary tags of words that are also people's names (黄海, 扎西) after a title.
 PLACE_LIKE_TAGS = frozenset({"ns", "nz", "nt"})
 
 
@@ -355,7 +355,7 @@ def find_people(text: str, exclude: set[str] = frozenset()) -> list[Found]:
 
 
 def _whole_name(text: str, f: Found) -> Found:
-    """许箐 -> 许箐笛: a two-character name that the text always writes with the same third
+    """陈箐 -> 陈箐怡: a two-character name that the text always writes with the same third
     character after it (twice or more) is that three-character name cut short."""
     if len(f.name) != 2:
         return f
@@ -678,7 +678,7 @@ def find_quotes(body: str, people: list[Found]) -> list[QuoteRecord]:
 def as_printed(
     people: list[PersonRecord], quotes: list[QuoteRecord], text: str, printed: str, body_at: int
 ) -> None:
-    """Names, chains and quotations as the page prints them (黃偉哲, not 黄伟哲): they were
+    """Names, chains and quotations as the page prints them (陳建華, not 陈建华): they were
     found in the simplified copy ``text`` of ``printed``, character for character, so the
     same offsets hold; ``body_at``: where the body (the quotes' offsets) starts in text."""
     if len(text) != len(printed) or text == printed:
