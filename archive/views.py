@@ -1103,8 +1103,8 @@ def linked_body(body, places, people):
             if name and len(name) >= 2:
                 names.setdefault(name, ("place", region.get_absolute_url()))
     for person in people:
-        if len(person.name) >= 2:
-            names[person.name] = ("person", person.get_absolute_url())
+        if len(person.name) >= 2:  # a traditional page's names are kept as printed
+            names[search.simplified(person.name)] = ("person", person.get_absolute_url())
     paragraphs = [p.strip() for p in re.split(r"\n+", body or "") if p.strip()]
     if not names:
         return [search.mark(p, []) for p in paragraphs]

@@ -69,3 +69,19 @@ def test_admin_lists_regions_for_a_superuser(admin_client, gazetteer):
     response = admin_client.get("/admin/archive/region/?level=prefecture&q=聊城")
     assert response.status_code == 200
     assert "聊城市" in response.content.decode()
+
+
+def test_a_traditional_pages_people_are_linked_in_its_body_as_printed(client):
+    from archive.models import Mention, Person
+
+    article = Article.objects.create(
+        title="市長視察排水工程",
+        body="台南市長黃偉哲今日視察排水工程，議員余柷青陪同。",
+        content_hash="e" * 64,
+        review_status=Article.ReviewStatus.PUBLISHED,
+    )
+    for name in ("黃偉哲", "余柷青"):
+        Mention.objects.create(article=article, person=Person.objects.create(name=name))
+    html = client.get(f"/article/{article.pk}/").content.decode()
+    assert '">黃偉哲</a>今日視察' in html  # in the body, not only in the list of people
+    assert '">余柷青</a>陪同' in html
