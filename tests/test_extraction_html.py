@@ -110,13 +110,20 @@ def test_an_author_field_holding_a_user_number_is_no_author():
     assert "105577" not in art.authors
 
 
-def test_spans_of_a_web_page_refer_to_its_kept_text():
+def test_spans_of_a_web_page_refer_to_its_kept_text_and_its_chrome_is_discarded():
     data = portal_page()
     doc = read(data, "qinghe.html")
-    art = parse(data, "qinghe.html").articles[0]
+    record = parse(data, "qinghe.html")
+    (art,) = record.articles
     start, end = art.span
     assert PARAGRAPHS[0][:20] in doc.text[start:end]
-    assert "热点推荐" not in doc.text  # chrome is left out of the text the spans refer to
+    page = doc.pages[0]
+    assert "热点推荐" not in doc.text[page.start : page.end]  # the page is the main content
+    assert "热点推荐" not in art.body
+    # Nothing visible is lost: every chrome line is listed as discarded, with its reason.
+    chrome = [doc.text[d.start : d.end] for d in record.discarded if "chrome" in d.reason]
+    assert "热点推荐" in chrome
+    assert all(d.start >= page.end for d in record.discarded if "chrome" in d.reason)
 
 
 def test_a_small_html_fragment_keeps_its_whole_text():

@@ -359,38 +359,55 @@ def read(
     return Decoded(text, enc, kind, [Page(0, len(text), markdown=markdown)], warnings)
 
 
-def web_page_text(html: str, warnings: list[str] | None = None) -> tuple[str, dict]:
+CHROME = "web page chrome (outside the main content)"
+
+
+def web_page_text(html: str, warnings: list[str] | None = None) -> tuple[str, dict, list[str]]:
     """An HTML page's text and metadata, as `html_to_text` gives them, but with only the
     page's main content (see webpage.py) when the page has chrome around it: the kept
-    lines of its rendering, verbatim and in page order. Raises ReadError for a page
-    without visible text. A note on what was left out goes to `warnings`."""
+    lines of its rendering, verbatim and in page order, and the lines left out. Raises
+    ReadError for a page without visible text. A note on what was left out goes to
+    `warnings`."""
     text, info = html_to_text(html)
     if not text.strip():
         raise ReadError("HTML page without any visible text")
     check_line_lengths(text)
     main = webpage.main_content(html, text, info)
     if main is None:
-        return text, info
+        return text, info, []
     if warnings is not None:
         warnings.append(
             f"web page: {main.dropped_chars:,} characters of page chrome left out "
             f"(main content by {main.extractors or 'neither extractor'})"
         )
-    return main.text, {
+    meta = {
         "title": main.title or info["title"],
         "url": info["url"],
         "published": main.published,
         "source": main.source,
         "author": main.author,
     }
+    return main.text, meta, main.dropped
 
 
 def _read_html(html: str, enc: str, warnings: list[str]) -> Decoded:
-    """A web page. For HTML, `Decoded.text` and so every article span refer to the kept
-    lines of the page's rendering (see web_page_text), not to the HTML bytes, which the
-    importer keeps as the raw file."""
-    text, info = web_page_text(html, warnings)
-    return Decoded(text, enc, "html", [Page(0, len(text), **info)], warnings)
+    """A web page. `Decoded.text` is the page's main content (see web_page_text), which is
+    its one page and what article spans refer to, followed by the chrome lines left out,
+    each listed as discarded with its reason, so nothing visible is lost. The HTML bytes
+    themselves are the raw file the importer keeps."""
+    main, info, dropped = web_page_text(html, warnings)
+    text = main + ("\n\n" + "\n".join(dropped) if dropped else "")
+    discarded, pos = [], len(main) + 2
+    for line in dropped:
+        discarded.append((pos, pos + len(line), CHROME))
+        pos += len(line) + 1
+    return Decoded(text, enc, "html", [Page(0, len(main), **info)], warnings, discarded)
+
+
+def page_text(doc: Decoded) -> str:
+    """The text of a one-page document without what was left out around its page."""
+    page = doc.pages[0]
+    return doc.text[page.start : page.end]
 
 
 def _record_html(html: str) -> tuple[str, dict]:
@@ -405,7 +422,7 @@ def _record_html(html: str) -> tuple[str, dict]:
     page = doc.pages[0]
     info = {"title": page.title, "url": page.url, "published": page.published}
     info |= {"source": page.source, "author": page.author}
-    return doc.text, info
+    return page_text(doc), info
 
 
 def _read_json(

@@ -24,6 +24,7 @@ from .reader import (
     check_line_lengths,
     clean_text,
     decode,
+    page_text,
 )
 
 TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
@@ -62,7 +63,7 @@ def _page_text(payload: bytes, content_type: str, encoding: str | None) -> tuple
         # The .html path: the page's main content and its metadata (see webpage.py).
         page_doc = _read_html(text, enc, [])
         page = page_doc.pages[0]
-        text = page_doc.text
+        text = page_text(page_doc)
         info = {
             "title": page.title,
             "url": page.url,

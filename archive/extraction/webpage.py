@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 from . import metadata
@@ -57,6 +57,7 @@ class MainContent:
     source: str | None = None
     extractors: str = ""  # which extractors the kept lines came from
     dropped_chars: int = 0  # visible text left out as page chrome
+    dropped: list[str] = field(default_factory=list)  # those lines, verbatim, in page order
 
 
 def _norm(s: str) -> str:
@@ -279,6 +280,7 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
             + [v for v in (info.get("source"), traf.get("source")) if isinstance(v, str)]
         )
     )
+    kept = set(keep)
     return MainContent(
         text=text,
         title=title,
@@ -291,4 +293,5 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
         source=_first(info.get("source"), traf.get("source")),
         extractors="+".join(name for name, hits in located.items() if hits),
         dropped_chars=sum(len(ln) for ln in lines) - sum(len(lines[i]) for i in keep),
+        dropped=[ln for i, ln in enumerate(lines) if i not in kept],
     )
