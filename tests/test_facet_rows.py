@@ -1,4 +1,4 @@
-"""Facet rows (PostgreSQL's per-article facet keys, archive/facet_rows.py): the counting is
+"""Facet rows (PostgreSQL's per-article facet keys, archive/search/postgres_facets.py): the counting is
 plain Python, tested without a database; the rows themselves must follow every edit of
 the article and link tables, and counting from them must give the same facets as asking
 the link tables (which SQLite does)."""
@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from test_site_data import *  # noqa: F403  (the fresh_cache fixture)
 from test_site_data import make_article
 
-from archive import facet_rows, views
-from archive.facet_rows import Regions, Row, tally
+from archive import facets
+from archive.listing import Listing
 from archive.models import (
     Article,
     ArticleRegion,
@@ -23,6 +23,8 @@ from archive.models import (
     Source,
     Tag,
 )
+from archive.search import postgres_facets as facet_rows
+from archive.search.postgres_facets import Regions, Row, tally
 
 # --- counting, no database ---------------------------------------------------------------
 
@@ -189,10 +191,10 @@ def test_postgres_facet_rows_follow_every_edit(world):
 )
 def test_postgres_counts_from_facet_rows_equal_the_link_tables(world, params):
     postgres_only()
-    listing = views.Listing(RequestFactory().get("/", params))
+    listing = Listing(RequestFactory().get("/", params))
     ids = list(listing.queryset.values_list("pk", flat=True))
     assert len(ids) > 5
-    from_rows = listing.facet_counts(ids)  # a list of ids: the facet rows
-    from_links = listing.facet_counts(listing.queryset.order_by().values("pk"))
+    from_rows = facets.facet_counts(listing, ids)  # a list of ids: the facet rows
+    from_links = facets.facet_counts(listing, listing.queryset.order_by().values("pk"))
     assert from_rows == from_links
     assert from_rows["region"]  # the comparison is not of empty facets

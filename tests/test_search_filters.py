@@ -1,5 +1,5 @@
 """A search within a region, source, tag or official: on PostgreSQL answered from the
-search table's filter keys (archive/search.py), which must find exactly what the article
+search table's filter keys (archive/search/postgres_schema.py), which must find exactly what the article
 table's links find, and stay true as links, regions and articles change."""
 
 import datetime
@@ -7,8 +7,11 @@ import datetime
 import pytest
 from test_site_data import make_article
 
-from archive import search, views
+from archive import search
+from archive.listing import Listing, limits
+from archive.listing.places import region_key, subtree_ids
 from archive.models import Article, ArticleRegion, ArticleTag, Mention, Person, Region, Source, Tag
+from archive.search import postgres_schema
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +53,7 @@ def by_links(word, region=None, source=None, tag=None, official=None):
     """The public articles with ``word`` in all the filters given: the article table."""
     qs = Article.objects.public()
     if region is not None:
-        linked = ArticleRegion.objects.filter(region_id__in=views.subtree_ids(region))
+        linked = ArticleRegion.objects.filter(region_id__in=subtree_ids(region))
         qs = qs.filter(pk__in=linked.values("article_id"))
     if source is not None:
         qs = qs.filter(source=source)
@@ -110,7 +113,7 @@ def keys():
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute(f"SELECT article_id, filter_keys FROM {search.PG_TABLE}")
+        cur.execute(f"SELECT article_id, filter_keys FROM {postgres_schema.PG_TABLE}")
         return {pk: sorted(k) for pk, k in cur.fetchall()}
 
 
@@ -121,7 +124,7 @@ def expected_keys():
     for link in ArticleRegion.objects.select_related("region"):
         region = link.region
         while region is not None:
-            want[link.article_id].add("r" + views.region_key(region))
+            want[link.article_id].add("r" + region_key(region))
             region = region.parent
     for pk, source_id in Article.objects.exclude(source=None).values_list("pk", "source_id"):
         want[pk].add(f"s{source_id}")
@@ -184,7 +187,7 @@ def test_postgres_filter_keys_follow_links_regions_and_articles(spread):
     assert keys()[new_id] == ["r37", "r3701", f"t{tag.pk}"]
     with connection.cursor() as cur:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for link in search.KEYED_LINKS:
+        for link in postgres_schema.KEYED_LINKS:
             cur.execute(f"TRUNCATE {link}")
     assert keys() == expected_keys()
     assert all(k == [] or k[0].startswith("s") for k in keys().values())
@@ -203,7 +206,7 @@ def test_browsing_a_sparse_filter_from_the_search_index_lists_what_its_links_lis
         cur.execute("ANALYZE")  # the share of a filter is the planner's estimate
     settings.DIFANG_FACET_CACHE_SECONDS = 0
     settings.DIFANG_PAGE_CACHE_SECONDS = 0  # each walk renders its pages
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(limits, "PAGE_SIZE", 2)
     _made, _town, _in_town, (daily, _other, tag, _official) = spread
     filters = [{"region": "371500"}, {"region": "370000", "tag": tag.pk}, {"source": daily.pk}]
 
@@ -216,19 +219,19 @@ def test_browsing_a_sparse_filter_from_the_search_index_lists_what_its_links_lis
             titles += [r["title"] for r in data["results"]]
         return titles, count
 
-    estimate_above = views.ESTIMATE_ABOVE
+    estimate_above = limits.ESTIMATE_ABOVE
     for params in filters:
-        monkeypatch.setattr(views, "SPARSE_SHARE", 0.0)  # date order on the article table
+        monkeypatch.setattr(limits, "SPARSE_SHARE", 0.0)  # date order on the article table
         titles, count = walk(params)
         assert len(titles) == count >= 2
-        monkeypatch.setattr(views, "SPARSE_SHARE", 2.0)  # every filter is "sparse"
-        assert views.Listing(rf_get(params)).from_search_table
+        monkeypatch.setattr(limits, "SPARSE_SHARE", 2.0)  # every filter is "sparse"
+        assert Listing(rf_get(params)).from_search_table
         # Counted (a small set's ids are fetched, then paged by the article table) …
         assert walk(params) == (titles, count), params
         # … and as a large one: pages of the newest from the search index, with the cursor.
-        monkeypatch.setattr(views, "ESTIMATE_ABOVE", 0)
+        monkeypatch.setattr(limits, "ESTIMATE_ABOVE", 0)
         assert walk(params)[0] == titles, params
-        monkeypatch.setattr(views, "ESTIMATE_ABOVE", estimate_above)
+        monkeypatch.setattr(limits, "ESTIMATE_ABOVE", estimate_above)
 
 
 def rf_get(params):

@@ -171,9 +171,9 @@ def test_facet_links_are_shareable_urls(client, archive_data):
 
 
 def test_csv_export_streams_every_row_with_bom(client, db, gazetteer, monkeypatch):
-    from archive import views
+    from archive import formats
 
-    monkeypatch.setattr(views, "CSV_LINES_PER_CHUNK", 7)  # 60 rows: several chunks
+    monkeypatch.setattr(formats, "CSV_LINES_PER_CHUNK", 7)  # 60 rows: several chunks
     for i in range(60):
         make_article(f"稿件{i:02d}", f"正文{i}", published=datetime.date(2022, 5, 1))
     response = client.get("/?format=csv")
@@ -199,7 +199,7 @@ def test_csv_export_streams_every_row_with_bom(client, db, gazetteer, monkeypatc
 def test_exports_are_planned_for_every_row_and_the_setting_ends_with_them(gazetteer):
     from django.db import connection
 
-    from archive.views import whole_result_plans
+    from archive.formats import whole_result_plans
 
     if connection.vendor != "postgresql":
         pytest.skip("cursor_tuple_fraction is PostgreSQL's")

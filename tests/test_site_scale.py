@@ -12,7 +12,7 @@ from django.core.management import call_command
 from test_site_data import *  # noqa: F403  (the archive_data and fresh_cache fixtures)
 from test_site_data import make_article
 
-from archive import views
+from archive.listing import limits, store_facet_counts
 from archive.models import FacetCounts, Tag
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def results(client, **params):
 
 
 def test_ranked_search_orders_only_its_newest_matches(client, many, monkeypatch):
-    monkeypatch.setattr(views, "RANK_WINDOW", 3)
+    monkeypatch.setattr(limits, "RANK_WINDOW", 3)
     data, titles = results(client, q="防汛")
     assert data["sort"] == "rank"
     # The three newest (days 3, 4, 5), most 防汛 first: 3 beats 4 beats 5.
@@ -63,8 +63,8 @@ def test_small_searches_rank_every_match(client, many):
 
 
 def test_sort_new_pages_through_every_match_with_a_cursor(client, many, monkeypatch):
-    monkeypatch.setattr(views, "RANK_WINDOW", 3)
-    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(limits, "RANK_WINDOW", 3)
+    monkeypatch.setattr(limits, "PAGE_SIZE", 4)
     data, first = results(client, q="防汛", sort="new")
     assert data["sort"] == "new"
     assert first == [f"防汛工作第{i}报" for i in (5, 4, 3, 2)]
@@ -90,17 +90,17 @@ def facet(data, param):
 
 
 def test_a_first_page_that_holds_every_match_is_its_exact_count(client, many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
     data, titles = results(client)
     assert len(titles) == 6 and data["next"] is None
     assert data["count"] == 6 and data["count_exact"] is True and data["count_basis"] == "exact"
 
 
 def test_large_sets_without_stored_counts_count_their_newest(client, many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
-    monkeypatch.setattr(views, "FACET_SAMPLE", 3)
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "PAGE_SIZE", 2)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
+    monkeypatch.setattr(limits, "FACET_SAMPLE", 3)
     data, _titles = results(client)
     assert data["count"] == 3 and data["count_exact"] is False
     assert data["count_basis"] == "capped"
@@ -113,8 +113,8 @@ def test_large_sets_without_stored_counts_count_their_newest(client, many, monke
 
 
 def test_a_counted_set_larger_than_facet_exact_samples_its_facets(client, many, monkeypatch):
-    monkeypatch.setattr(views, "FACET_EXACT", 4)
-    monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    monkeypatch.setattr(limits, "FACET_EXACT", 4)
+    monkeypatch.setattr(limits, "FACET_SAMPLE", 2)
     data, _titles = results(client)
     assert data["count"] == 6 and data["count_exact"] is True
     assert data["facet_basis"] == {"kind": "newest", "articles": 2}
@@ -122,9 +122,9 @@ def test_a_counted_set_larger_than_facet_exact_samples_its_facets(client, many, 
 
 
 def test_stored_counts_are_exact_and_dated(client, many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
-    row = views.store_facet_counts({})
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
+    row = store_facet_counts({})
     assert row.total == 6 and row.params == {}
     data, _titles = results(client)
     assert data["facet_basis"]["kind"] == "stored"
@@ -136,9 +136,9 @@ def test_stored_counts_are_exact_and_dated(client, many, monkeypatch):
 
 
 def test_region_page_and_region_filter_share_stored_counts(client, many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
-    views.store_facet_counts({"region": "370000"})
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
+    store_facet_counts({"region": "370000"})
     by_filter = results(client, region="370000")[0]
     page = client.get("/region/370000/", {"format": "json"}).json()
     assert by_filter["facet_basis"]["kind"] == page["facet_basis"]["kind"] == "stored"
@@ -148,8 +148,8 @@ def test_region_page_and_region_filter_share_stored_counts(client, many, monkeyp
 
 
 def test_refresh_facets_stores_every_large_filter(many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
     out = io.StringIO()
     call_command("refresh_facets", stdout=out)
     stored = {tuple(sorted(r.params.items())): r.total for r in FacetCounts.objects.all()}
@@ -168,8 +168,8 @@ def test_refresh_facets_stores_every_large_filter(many, monkeypatch):
 
 
 def test_refresh_facets_root_only(many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
     call_command("refresh_facets", "--root-only", stdout=io.StringIO())
     assert [r.params for r in FacetCounts.objects.all()] == [{}]
 
@@ -177,8 +177,8 @@ def test_refresh_facets_root_only(many, monkeypatch):
 def test_import_refreshes_the_archive_counts_when_large(gazetteer, monkeypatch, tmp_path):
     from archive.models import Article
 
-    monkeypatch.setattr(views, "COUNT_CAP", 2)
-    monkeypatch.setattr(views, "FACET_EXACT", 2)
+    monkeypatch.setattr(limits, "COUNT_CAP", 2)
+    monkeypatch.setattr(limits, "FACET_EXACT", 2)
     err = io.StringIO()
     call_command(
         "import_raw", "fixtures/raw/000_827381c3485d2fd9.txt", stdout=io.StringIO(), stderr=err
@@ -201,9 +201,9 @@ def test_small_imports_store_nothing(gazetteer, db):
 
 
 def test_admin_lists_stored_counts_and_curators_recount_them(admin_client, many, monkeypatch):
-    monkeypatch.setattr(views, "COUNT_CAP", 3)
-    monkeypatch.setattr(views, "FACET_EXACT", 3)
-    row = views.store_facet_counts({"region": "370000"})
+    monkeypatch.setattr(limits, "COUNT_CAP", 3)
+    monkeypatch.setattr(limits, "FACET_EXACT", 3)
+    row = store_facet_counts({"region": "370000"})
     old = row.computed_at
     listing = admin_client.get("/admin/archive/facetcounts/")
     assert listing.status_code == 200 and "370000" in listing.content.decode()
@@ -249,14 +249,14 @@ def test_search_follows_edits_status_and_deletion(client, many):
 def test_postgres_search_table_mirrors_the_articles(many):
     from django.db import connection
 
-    from archive import search
+    from archive.search import postgres_schema
 
     postgres_only()
     made, _tag = many
 
     def rows():
         with connection.cursor() as cur:
-            cur.execute(f"SELECT article_id, published, public FROM {search.PG_TABLE}")
+            cur.execute(f"SELECT article_id, published, public FROM {postgres_schema.PG_TABLE}")
             return {r[0]: (r[1], r[2]) for r in cur.fetchall()}
 
     assert rows() == {a.pk: (a.published, True) for a in made}
@@ -292,14 +292,14 @@ def estimating(many, monkeypatch):
     than ESTIMATE_ABOVE, more than a page, more than FACET_EXACT."""
     postgres_only()
     analyze()
-    monkeypatch.setattr(views, "ESTIMATE_ABOVE", 2)
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "FACET_EXACT", 2)
+    monkeypatch.setattr(limits, "ESTIMATE_ABOVE", 2)
+    monkeypatch.setattr(limits, "PAGE_SIZE", 2)
+    monkeypatch.setattr(limits, "FACET_EXACT", 2)
     return many
 
 
 def test_postgres_shows_a_large_set_as_an_estimate(client, estimating, monkeypatch):
-    monkeypatch.setattr(views, "FACET_SAMPLE", 2)
+    monkeypatch.setattr(limits, "FACET_SAMPLE", 2)
     for params in ({"q": "防汛", "sort": "new"}, {"region": "370000"}):
         data, titles = results(client, **params)
         assert len(titles) == 2
@@ -338,6 +338,7 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
     a wrong estimate costs time, never a wrong answer."""
     postgres_only()
     from archive import search
+    from archive.search import postgres
 
     start = datetime.date(2025, 1, 1)
     for i in range(60):
@@ -357,10 +358,10 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
         by_id = dict(Article.objects.filter(pk__in=ids).values_list("pk", "title"))
         return [by_id[i] for i in ids]
 
-    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)  # try cutoffs even on so few rows
+    monkeypatch.setattr(postgres, "RANGE_ROW_COST", 0)  # try cutoffs even on so few rows
     for limit in (1, 5, 20, 21):
         for guess in (0, 1, 21, 1_000, 10**7):
-            ids = search.public_ids(query, limit=limit, newest=True, expected=guess)
+            ids = postgres.public_ids(query, limit=limit, newest=True, expected=guess)
             want = (expected_titles + ["无日期"])[:limit]
             assert titles(ids) == want, (limit, guess)
     # After a keyset cursor (the date and id of the last row shown): the ones after it.
@@ -369,18 +370,18 @@ def test_postgres_newest_matches_are_the_same_whatever_the_estimate(db, monkeypa
     for shown in (1, 4, 19):
         cursor = by_title[expected_titles[shown - 1]]
         for guess in (1, 21, 10**7):
-            ids = search.public_ids(query, limit=5, newest=True, expected=guess, after=cursor)
+            ids = postgres.public_ids(query, limit=5, newest=True, expected=guess, after=cursor)
             want = (expected_titles + ["无日期"])[shown : shown + 5]
             assert titles(ids) == want, (shown, guess)
     since = {"from": start + datetime.timedelta(days=30)}
-    ids = search.public_ids(query, limit=5, newest=True, dates=since, expected=10**7)
+    ids = postgres.public_ids(query, limit=5, newest=True, dates=since, expected=10**7)
     assert titles(ids) == expected_titles[:5]
-    assert search.estimate(query) > 0
+    assert postgres.estimate(query) > 0
 
 
 def test_a_region_and_a_tag_together_page_through_exactly_their_articles(client, many, monkeypatch):
     _made, tag = many
-    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    monkeypatch.setattr(limits, "PAGE_SIZE", 1)
     data, first = results(client, region="370000", tag=tag.pk)
     assert first == ["防汛工作第1报"] and data["count"] == 2 and data["count_exact"] is True
     rest = [r["title"] for r in client.get(data["next"]).json()["results"]]
@@ -392,9 +393,9 @@ def test_a_region_and_a_tag_together_page_through_exactly_their_articles(client,
 def test_postgres_a_large_search_newest_first_pages_from_the_search_table(
     client, estimating, monkeypatch
 ):
-    from archive import search
+    from archive.search import postgres
 
-    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)
+    monkeypatch.setattr(postgres, "RANGE_ROW_COST", 0)
     data, titles = results(client, q="防汛", sort="new")
     seen = list(titles)
     while data["next"]:

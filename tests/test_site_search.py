@@ -9,6 +9,7 @@ from test_site_data import make_article
 
 from archive import search
 from archive.models import Article
+from archive.search import postgres, sqlite
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,7 @@ def test_parse_quotes_every_token():
     q = search.parse('聊城 "作风建设" NEAR(x) 作風')
     assert q.terms == ["聊城", "near", "x", "作风"]
     assert q.phrases == [["作风", "建设"]]
-    fts = q.fts5()
+    fts = sqlite.match_expression(q)
     assert fts.startswith('"聊城" AND ') and '"作风 建设"' in fts
     assert not search.parse("\"'%_*^:&|!()")
     assert search.parse("  ").text == ""
@@ -213,9 +214,9 @@ def test_date_ranges_are_tried_only_when_cheaper_than_every_match(
     given, and the cost rule decides between a date range and fetching every match."""
     start = datetime.date(2020, 1, 1)
     bounds = [start + datetime.timedelta(days=2 * i) for i in range(1001)]
-    stats = search.DateShares(rows=1_000_000.0, bounds=bounds)
-    monkeypatch.setattr(search, "date_shares", lambda: stats)
-    cutoffs = list(search._newest_cutoffs(limit, expected))
+    stats = postgres.DateShares(rows=1_000_000.0, bounds=bounds)
+    monkeypatch.setattr(postgres, "date_shares", lambda: stats)
+    cutoffs = list(postgres._newest_cutoffs(limit, expected))
     assert bool(cutoffs) == ranged
     # Each wider range starts earlier; the first holds about 1.5 × limit matches.
     assert cutoffs == sorted(cutoffs, reverse=True)
@@ -228,7 +229,7 @@ def test_date_shares_count_the_most_common_dates_and_the_undated():
     """No database: 10% of rows are undated, 20% fall on the newest day (a common date, not
     in the histogram), the other 70% spread evenly over 2020–2023."""
     day = datetime.date
-    stats = search.DateShares(
+    stats = postgres.DateShares(
         rows=1_000_000.0,
         bounds=[day(2020, 1, 1), day(2021, 1, 1), day(2022, 1, 1), day(2023, 1, 1)],
         common=[(day(2024, 6, 1), 0.2)],
@@ -246,20 +247,20 @@ def test_date_shares_count_the_most_common_dates_and_the_undated():
 
 def test_newest_cutoffs_follow_the_common_dates(monkeypatch):
     day = datetime.date
-    stats = search.DateShares(
+    stats = postgres.DateShares(
         rows=1_000_000.0,
         bounds=[day(2020, 1, 1) + datetime.timedelta(days=i) for i in range(0, 1461, 4)],
         common=[(day(2024, 6, 1), 0.2)],
     )
-    monkeypatch.setattr(search, "date_shares", lambda: stats)
-    monkeypatch.setattr(search, "RANGE_ROW_COST", 0)
+    monkeypatch.setattr(postgres, "date_shares", lambda: stats)
+    monkeypatch.setattr(postgres, "RANGE_ROW_COST", 0)
     # 1,000 of 100,000 matches: 1.5% of rows, then 6%, both on the common day (asked
     # once); 24% reaches back into the histogram's dates; 96% ends the ladder.
-    cutoffs = list(search._newest_cutoffs(1000, 100_000))
+    cutoffs = list(postgres._newest_cutoffs(1000, 100_000))
     assert cutoffs[0] == day(2024, 6, 1)
     assert len(cutoffs) == 2 and day(2023, 1, 1) < cutoffs[1] < day(2024, 1, 1)
     assert stats.between(cutoffs[1], None) == pytest.approx(0.24, abs=0.005)
     # Before that day (a cursor page), the histogram's own dates, each earlier.
-    before = list(search._newest_cutoffs(1000, 100_000, before=day(2024, 5, 31)))
+    before = list(postgres._newest_cutoffs(1000, 100_000, before=day(2024, 5, 31)))
     assert before and all(d < day(2024, 5, 31) for d in before)
     assert before == sorted(before, reverse=True)

@@ -31,7 +31,7 @@ class FacetCountsAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新统计所选筛选条件的分面计数", permissions=["recount"])
     def recount(self, request, queryset):
-        from archive.views import store_facet_counts
+        from archive.listing import store_facet_counts
 
         rows = list(queryset)
         for row in rows:

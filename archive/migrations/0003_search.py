@@ -3,12 +3,12 @@
 SQLite: an FTS5 external-content table over ``archive_article.search_text`` kept in sync
 by insert/update/delete triggers. PostgreSQL: a stored ``search_vector`` column
 (``to_tsvector('simple', search_text)``) with a GIN index. Both: indexes for the newest-
-first keyset list, the facet joins and the facet cache key. See ``archive/search.py``.
+first keyset list, the facet joins and the facet cache key. See ``archive/search/``.
 """
 
 from django.db import migrations
 
-from archive import search
+from archive.search import postgres_schema, sqlite
 
 # Shared by both databases; partial indexes work on SQLite and PostgreSQL alike.
 COMMON_INDEXES = {
@@ -33,13 +33,13 @@ def forwards(apps, schema_editor):
     indexes = dict(COMMON_INDEXES)
     if vendor == "postgresql":
         indexes.update(PG_ONLY)
-        for sql in search.PG_SETUP:
+        for sql in postgres_schema.PG_SETUP:
             schema_editor.execute(sql)
     elif vendor == "sqlite":
-        schema_editor.execute(search.SQLITE_CREATE)
-        for sql in search.SQLITE_TRIGGERS.values():
+        schema_editor.execute(sqlite.SQLITE_CREATE)
+        for sql in sqlite.SQLITE_TRIGGERS.values():
             schema_editor.execute(sql)
-        schema_editor.execute(search.SQLITE_REBUILD)
+        schema_editor.execute(sqlite.SQLITE_REBUILD)
     for name, body in indexes.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} {body}")
 
@@ -49,12 +49,12 @@ def backwards(apps, schema_editor):
     for name in {**COMMON_INDEXES, **PG_ONLY}:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
     if vendor == "postgresql":
-        for sql in search.PG_TEARDOWN:
+        for sql in postgres_schema.PG_TEARDOWN:
             schema_editor.execute(sql)
     elif vendor == "sqlite":
-        for name in search.SQLITE_TRIGGERS:
+        for name in sqlite.SQLITE_TRIGGERS:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        schema_editor.execute(f"DROP TABLE IF EXISTS {search.FTS_TABLE}")
+        schema_editor.execute(f"DROP TABLE IF EXISTS {sqlite.FTS_TABLE}")
 
 
 class Migration(migrations.Migration):

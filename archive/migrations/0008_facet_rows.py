@@ -1,12 +1,12 @@
 """PostgreSQL: ``archive_article_facets``, one row of facet keys per article (its source,
 date and the ids of its regions, tags and officials), kept by triggers on the article and
 link tables, so that a list's facets over a thousand articles are one query instead of
-five. See ``archive/facet_rows.py``. SQLite is untouched.
+five. See ``archive/search/postgres_facets.py``. SQLite is untouched.
 """
 
 from django.db import migrations
 
-from archive import facet_rows
+from archive.search import postgres_facets as facet_rows
 
 
 def forwards(apps, schema_editor):

@@ -1,23 +1,23 @@
 """PostgreSQL: the search table's date histogram keeps 1,000 bounds instead of 100, so the
 date ranges in which a search's newest matches are looked for are ten times finer. See
-``archive/search.py`` (``public_ids``). SQLite is untouched.
+``archive/search/postgres_schema.py`` (``public_ids``). SQLite is untouched.
 """
 
 from django.db import migrations
 
-from archive import search
+from archive.search import postgres_schema
 
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(search.PG_DATE_STATISTICS)
-        schema_editor.execute(f"ANALYZE {search.PG_TABLE}")
+        schema_editor.execute(postgres_schema.PG_DATE_STATISTICS)
+        schema_editor.execute(f"ANALYZE {postgres_schema.PG_TABLE}")
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
-            f"ALTER TABLE {search.PG_TABLE} ALTER COLUMN published SET STATISTICS -1"
+            f"ALTER TABLE {postgres_schema.PG_TABLE} ALTER COLUMN published SET STATISTICS -1"
         )
 
 

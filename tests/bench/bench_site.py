@@ -132,8 +132,8 @@ def copy_rows(cur, table, columns, lines):
 def fill(n_articles, seed=7):
     from django.db import connection
 
-    from archive import search
     from archive.models import Region
+    from archive.search import postgres_schema as search
 
     rng = random.Random(seed)
     counties = list(
@@ -319,7 +319,8 @@ def main():
     from django.http import HttpRequest, QueryDict
     from django.test import Client
 
-    from archive import views
+    from archive.listing import Listing, limits
+    from archive.listing.ids import newest_first
     from archive.models import Article, FacetCounts, Source, Tag
 
     try:
@@ -431,7 +432,7 @@ def main():
             def fts_run(q=q):
                 request = HttpRequest()
                 request.GET = QueryDict(urlencode({"q": q}))
-                listing = views.Listing(request)
+                listing = Listing(request)
                 listing.page()
                 listing.count()
 
@@ -443,7 +444,7 @@ def main():
                 "review_status = 'published' AND search_text LIKE %s "
                 "ORDER BY published DESC NULLS LAST, id DESC LIMIT 20)"
             )
-            like_params = [f"%{q}%", views.COUNT_CAP + 1, f"%{q}%"]
+            like_params = [f"%{q}%", limits.COUNT_CAP + 1, f"%{q}%"]
             like = timed(sql_timer(like_sql, like_params), max(5, args.runs // 4))
             ratios.append(fts[0] / like[0])
             print(f"{'  tsvector/GIN  q=' + q:52} {fts[0]:8.1f} {fts[1]:8.1f}")
@@ -458,7 +459,7 @@ def main():
             export = time.perf_counter() - t
             request = HttpRequest()
             request.GET = QueryDict(urlencode(params))
-            rows = views.Listing(request).queryset.order_by(*views.newest_first())
+            rows = Listing(request).queryset.order_by(*newest_first())
             t = time.perf_counter()
             plain = sum(1 for _ in rows.values_list("pk", "title").iterator(chunk_size=2000))
             plain_s = time.perf_counter() - t

@@ -203,13 +203,13 @@ class Command(BaseCommand):
 
     def _refresh_facets(self):
         """A large archive's list page shows stored facet counts: bring them up to date."""
-        from archive import views
+        from archive.listing import limits, store_facet_counts
         from archive.models import Article
 
-        limit = views.FACET_EXACT
+        limit = limits.FACET_EXACT
         if Article.objects.public().order_by()[: limit + 1].count() > limit:
             started = time.monotonic()
-            views.store_facet_counts({})
+            store_facet_counts({})
             seconds = time.monotonic() - started
             self.stderr.write(f"facet counts of the whole archive refreshed in {seconds:.1f} s")
 

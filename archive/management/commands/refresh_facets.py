@@ -14,7 +14,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from archive import views
+from archive.listing import limits, store_facet_counts
 from archive.models import FacetCounts, Region
 
 
@@ -34,13 +34,13 @@ class Command(BaseCommand):
             root = stored[0]
             for param in ("source", "tag", "official"):
                 for pk, n in root.counts[param]:
-                    if n > views.FACET_EXACT:
+                    if n > limits.FACET_EXACT:
                         stored.append(self._store({param: str(pk)}))
             # Regions level by level: a region's stored counts list its children's sizes.
             level = [root]
             while level:
                 large = [
-                    pk for row in level for pk, n in row.counts["region"] if n > views.FACET_EXACT
+                    pk for row in level for pk, n in row.counts["region"] if n > limits.FACET_EXACT
                 ]
                 regions = Region.objects.in_bulk(large)
                 level = [
@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def _store(self, params):
         t = time.monotonic()
-        row = views.store_facet_counts(params)
+        row = store_facet_counts(params)
         if self.verbosity > 1:
             self.stdout.write(
                 f"  {params or 'archive'}: {row.total} articles, {time.monotonic() - t:.1f} s"

@@ -16,7 +16,7 @@ The triggers (migration 0008):
   file's links is one update): the arrays of every article a statement touched are read
   again from the link tables; TRUNCATE reads them all again.
 
-SQLite has no such table: the views count with the ORM there (``Listing.facet_counts``).
+SQLite has no such table: facets are counted with the ORM there (``archive/facets.py``).
 """
 
 from __future__ import annotations
