@@ -3,7 +3,8 @@
 import pytest
 
 from archive.extraction.entities import enrich, tags_for
-from archive.extraction.officials import find_people, find_quotes, merge_people
+from archive.extraction.officials import find_people, merge_people
+from archive.extraction.quotes import find_quotes
 from archive.extraction.records import ArticleRecord
 from archive.extraction.regions import resolve
 

@@ -5,7 +5,7 @@ Every page here is invented for the test."""
 
 from __future__ import annotations
 
-from archive.extraction import segment
+from archive.extraction import paragraphs
 from archive.extraction.pipeline import parse
 from archive.extraction.reader import read
 
@@ -136,8 +136,8 @@ def test_a_small_html_fragment_keeps_its_whole_text():
 
 
 def kinds(text: str) -> list[tuple[str, str]]:
-    lines = segment.split_lines(text, 0, len(text))
-    segment.classify(lines)
+    lines = paragraphs.split_lines(text, 0, len(text))
+    paragraphs.classify(lines)
     return [(p.text, p.kind) for p in lines]
 
 

@@ -212,8 +212,8 @@ def test_one_stray_hash_line_does_not_make_a_plain_page_markdown():
 
 
 def test_the_page_title_picks_the_main_title_below_a_kicker():
+    from archive.extraction.paragraphs import Para
     from archive.extraction.pipeline import main_title_first
-    from archive.extraction.segment import Para
 
     kicker = Para([(0, 12)], "全省着力培育新动能塑造新优势")
     main = Para([(13, 30)], "在高质量发展中争先出彩（权威发布）")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from archive.extraction.officials import find_people, find_quotes, find_speakers, merge_people
+from archive.extraction.officials import find_people, merge_people
+from archive.extraction.quotes import find_quotes, find_speakers
 
 
 def people_of(text: str) -> dict[str, str | None]:

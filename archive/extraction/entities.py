@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from . import officials, regions
+from . import quotes as quoting
 from .chinese import simplified
 from .datafiles import fullmatch_any, lines
 from .known import KnownOfficials
@@ -42,8 +43,8 @@ def enrich(
         exclude = set(art.authors)
         found = officials.find_people(text, exclude)
         people = officials.merge_people(found)
-        speakers = officials.find_speakers(body, exclude | {p.name for p in people})
-        quotes = officials.find_quotes(body, found + speakers)
+        speakers = quoting.find_speakers(body, exclude | {p.name for p in people})
+        quotes = quoting.find_quotes(body, found + speakers)
         quoted_speakers = {q.speaker for q in quotes}
         people += [
             officials.PersonRecord(s.name, None, None)

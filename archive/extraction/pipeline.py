@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import metadata, segment
+from . import metadata, paragraphs, segment
 from .known import KnownOfficials
 from .reader import Decoded, Page, ReadError, read
 from .records import ArticleRecord, Discard, FileRecord
@@ -53,8 +53,8 @@ def parse(
 
 def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Discard]]:
     text = doc.text
-    paras = segment.split_lines(text, page.start, page.end, markdown=page.markdown)
-    segment.classify(paras)
+    paras = paragraphs.split_lines(text, page.start, page.end, markdown=page.markdown)
+    paragraphs.classify(paras)
     page_repairs: list[str] = []
     paras = segment.join_breaks(paras, page_repairs)
     drafts, dropped = segment.segment_page(paras, markdown=page.markdown)
@@ -84,7 +84,7 @@ def parse_page(doc: Decoded, page: Page) -> tuple[list[ArticleRecord], list[Disc
     # On a newspaper page (本报讯 datelines) articles without their own date share the
     # page's latest dateline; unrelated posts on an aggregator page do not.
     dated = sorted(a.published for a in articles if a.published)
-    newspaper = any(segment.NEWS_FLASH.match(a.body) for a in articles)
+    newspaper = any(paragraphs.NEWS_FLASH.match(a.body) for a in articles)
     for a in articles if newspaper else []:
         if not a.published and dated:
             a.published = dated[-1]
@@ -176,7 +176,7 @@ def page_authors(page: Page) -> list[str]:
     return names or [n for n in re.split(r"[、，,;；/\s]+", page.author) if 2 <= len(n) <= 4]
 
 
-def main_title_first(heads: list[segment.Para], page_title: str | None) -> list[segment.Para]:
+def main_title_first(heads: list[paragraphs.Para], page_title: str | None) -> list[paragraphs.Para]:
     """A kicker above the main title (河南着力培育新动能 / 在新时代…争先出彩): where the page's
     own <title> names one heading line and not the first, that line is the title."""
     if len(heads) < 2 or not page_title or heads[0].level:
