@@ -160,8 +160,8 @@ def fill(n_articles, seed=7):
         copy_rows(
             cur,
             "archive_person",
-            ["name", "normalized_name", "aliases", "created_at"],
-            (f"人物{i:04d}\t人物{i:04d}\t[]\t{now}" for i in range(5000)),
+            ["name", "normalized_name", "aliases", "created_at", "curation"],
+            (f"人物{i:04d}\t人物{i:04d}\t[]\t{now}\tmachine" for i in range(5000)),
         )
         cur.execute("SELECT min(id) FROM archive_source")
         s0 = cur.fetchone()[0]
