@@ -25,6 +25,7 @@ from archive import curation
 from archive.admin.common import (
     TEXT_AS_TYPED,
     CurationAdmin,
+    NamesField,
     PlainTextField,
     count_of,
     region_and_descendants,
@@ -363,6 +364,8 @@ class ArticleAdmin(CurationAdmin):
     readonly_fields = [
         "highlighted_body",
         "provenance",
+        "curated_fields",
+        "repairs",
         "content_hash",
         "created_at",
         "updated_at",
@@ -506,6 +509,11 @@ class ArticleAdmin(CurationAdmin):
             '<table class="provenance">{}</table>',
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "authors":  # names, not JSON
+            return NamesField(label=db_field.verbose_name, help_text="一行一个，或用、分隔")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # -- remember what curators changed
 
