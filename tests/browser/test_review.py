@@ -67,11 +67,19 @@ def test_split_and_merge_on_the_review_page(logged_in, live_server, screenshot):
     assert not Article.objects.filter(pk=second.pk).exists()
     assert Correction.objects.filter(kind="merge").count() == 1
     screenshot("review-file-after-merge")
+    # the curator's day on the index, and the queue
+    page.goto(f"{live_server.url}/admin/")
+    assert page.locator("#curator-today .n-corrected").inner_text() == "1"
+    closeup(page, "review-admin-index", "#curator-today")
+    page.goto(f"{live_server.url}/admin/archive/correction/queue/")
+    screenshot("review-queue")
     assert not [e for e in errors if "Content Security Policy" in e], errors
 
 
 def test_speaker_change_and_new_quote_on_the_change_page(logged_in, live_server, screenshot):
     page = logged_in
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     quote = Quote.objects.exclude(speaker_name="").select_related("article").first()
     article = quote.article
     page.goto(f"{live_server.url}/admin/archive/article/{article.pk}/change/")
@@ -108,3 +116,21 @@ def test_speaker_change_and_new_quote_on_the_change_page(logged_in, live_server,
     page.wait_for_selector(".messagelist .success")
     added = Quote.objects.get(article=article, speaker_name="李华")
     assert added.text == body[start : start + 12].strip()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_public_filters_fold_on_a_phone_under_the_policy(seeded, live_server, browser):
+    """The script that folds the filters on a phone runs from a static file, so the
+    Content-Security-Policy lets it run (it was an inline script)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        response = page.goto(live_server.url + "/")
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.querySelector('aside.facets > details').open") is False
+        assert not [e for e in errors if "Content Security Policy" in e], errors
+    finally:
+        context.close()
