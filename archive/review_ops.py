@@ -11,13 +11,12 @@ make a place primary or a mention. Each call:
 - lists what the curator decided in ``Article.curated_fields``, so re-extraction
   (``importer.reextract``) keeps it, and re-extracts the rest of the article's entities.
 
-``revert(correction)`` restores the snapshot and deletes the articles the fix made. The
-text-level work (paragraphs, offsets) is in ``archive/review_cuts.py``.
+``revert(correction)`` (``archive/review_log.py``, with the snapshots) restores the
+snapshot and deletes the articles the fix made. The text-level work (paragraphs,
+offsets) is in ``archive/review_cuts.py``.
 """
 
 from __future__ import annotations
-
-from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +27,6 @@ from archive.extraction.entities import simplified
 from archive.models import (
     Article,
     ArticleRegion,
-    ArticleTag,
     ContentHashAlias,
     Correction,
     Mention,
@@ -38,126 +36,7 @@ from archive.models import (
     Quote,
     RawFile,
 )
-
-ARTICLE_FIELDS = (
-    "title",
-    "subtitle",
-    "body",
-    "published",
-    "source_id",
-    "authors",
-    "url",
-    "raw_file_id",
-    "span_start",
-    "span_end",
-    "content_hash",
-    "review_status",
-    "search_text",
-    "confidence",
-    "repairs",
-    "curated_fields",
-)
-
-
-class ReviewError(ValueError):
-    """A fix that cannot be made as asked (the message says why, for the curator)."""
-
-
-# --- snapshots ----------------------------------------------------------------------------
-
-
-def snapshot_article(article: Article) -> dict:
-    fields = {name: getattr(article, name) for name in ARTICLE_FIELDS}
-    if isinstance(fields["published"], date):
-        fields["published"] = fields["published"].isoformat()
-    return {
-        "fields": fields,
-        "regions": list(
-            ArticleRegion.objects.filter(article=article).values("region_id", "primary", "mentions")
-        ),
-        "mentions": list(
-            Mention.objects.filter(article=article).values("person_id", "position_id")
-        ),
-        "quotes": list(
-            Quote.objects.filter(article=article).values(
-                "person_id", "speaker_name", "text", "start", "end"
-            )
-        ),
-        "tags": list(
-            ArticleTag.objects.filter(article=article).values("tag_id", "machine", "confirmed")
-        ),
-        "occurrences": list(
-            Occurrence.objects.filter(article=article).values(
-                "raw_file_id", "span_start", "span_end"
-            )
-        ),
-        "aliases": list(
-            ContentHashAlias.objects.filter(article=article).values_list("content_hash", flat=True)
-        ),
-    }
-
-
-def restore_article(pk: int, snap: dict, reason: str) -> Article:
-    fields = dict(snap["fields"])
-    article = Article.objects.filter(pk=pk).first() or Article(pk=pk)
-    for name, value in fields.items():
-        setattr(article, name, value)
-    article._change_reason = reason
-    article.save()
-    ArticleRegion.objects.filter(article=article).delete()
-    ArticleRegion.objects.bulk_create(ArticleRegion(article=article, **r) for r in snap["regions"])
-    Mention.objects.filter(article=article).delete()
-    Mention.objects.bulk_create(Mention(article=article, **m) for m in snap["mentions"])
-    for quote in Quote.objects.filter(article=article):
-        quote._change_reason = reason
-        quote.delete()
-    for q in snap["quotes"]:
-        quote = Quote(article=article, **q)
-        quote._change_reason = reason
-        quote.save()
-    ArticleTag.objects.filter(article=article).delete()
-    ArticleTag.objects.bulk_create(ArticleTag(article=article, **t) for t in snap["tags"])
-    Occurrence.objects.filter(article=article).delete()
-    Occurrence.objects.bulk_create(Occurrence(article=article, **o) for o in snap["occurrences"])
-    ContentHashAlias.objects.filter(article=article).delete()
-    ContentHashAlias.objects.bulk_create(
-        ContentHashAlias(article=article, content_hash=h) for h in snap["aliases"]
-    )
-    return article
-
-
-class Fix:
-    """The bookkeeping of one fix: what it touched before, what it made."""
-
-    def __init__(self, kind: str, user, article: Article | None = None, raw: RawFile | None = None):
-        self.kind, self.user = kind, user
-        self.article, self.raw = article, raw
-        self.before: dict = {"articles": {}, "raw_files": {}, "people": {}, "positions": {}}
-        self.created: list[int] = []
-
-    def touch(self, article: Article) -> None:
-        key = str(article.pk)
-        if key not in self.before["articles"]:
-            self.before["articles"][key] = snapshot_article(article)
-
-    def touch_raw(self, raw: RawFile) -> None:
-        self.before["raw_files"].setdefault(
-            str(raw.pk), {"discarded": raw.discarded, "discarded_chars": raw.discarded_chars}
-        )
-
-    def touch_person(self, person: Person) -> None:
-        self.before["people"].setdefault(str(person.pk), person.curation)
-
-    def save(self, summary: str) -> Correction:
-        return Correction.objects.create(
-            kind=self.kind,
-            summary=summary[:300],
-            user=self.user if getattr(self.user, "pk", None) else None,
-            article=self.article,
-            raw_file=self.raw,
-            before=self.before,
-            created=self.created,
-        )
+from archive.review_log import Fix, ReviewError, revert  # noqa: F401 (revert: the admin's)
 
 
 def _reason(kind: str, summary: str) -> str:
@@ -174,6 +53,37 @@ def _reextract(*articles: Article) -> None:
     known = importer.known_officials_or_none()
     for article in articles:
         importer.reextract(article, known=known)
+
+
+def _curated_quotes(*articles: Article) -> list[dict]:
+    """Quotes a curator attributed (``quotes`` curated) in these articles."""
+    out: list[dict] = []
+    for article in articles:
+        if "quotes" in (article.curated_fields or []):
+            out += Quote.objects.filter(article=article).values("text", "person_id", "speaker_name")
+    return out
+
+
+def _keep_quotes(quotes: list[dict], parts: list[Article], reason: str) -> None:
+    """After a split or merge re-extracted the parts: each curated quote again, found by
+    its text in the part that now holds it, with the curator's speaker."""
+    for q in quotes:
+        for part in parts:
+            at = part.body.find(q["text"]) if q["text"] else -1
+            if at == -1:
+                continue
+            quote = Quote.objects.filter(article=part, start=at).first() or Quote(
+                article=part, start=at
+            )
+            quote.end, quote.text = at + len(q["text"]), q["text"]
+            quote.person_id, quote.speaker_name = q["person_id"], q["speaker_name"]
+            quote._change_reason = reason
+            quote.save()
+            if q["person_id"]:
+                Mention.objects.get_or_create(article=part, person_id=q["person_id"])
+            part.refresh_from_db()
+            _save(part, ["quotes"], reason)
+            break
 
 
 def _text_of(raw: RawFile) -> str:
@@ -217,6 +127,7 @@ def split(article: Article, index: int, user=None) -> Article:
             raise ReviewError("the second part is already an article of the archive")
         fix = Fix(Correction.Kind.SPLIT, user, article, raw)
         fix.touch(article)
+        attributed = _curated_quotes(article)
         summary = f"《{article.title[:40]}》在第 {index + 1} 段前拆为两篇"
         reason = _reason(fix.kind, summary)
         second = Article(
@@ -252,6 +163,7 @@ def split(article: Article, index: int, user=None) -> Article:
         ]
         _save(article, ["body"], reason)
         _reextract(article, second)
+        _keep_quotes(attributed, [article, second], reason)
         fix.save(summary)
     return second
 
@@ -283,6 +195,7 @@ def merge_next(article: Article, user=None) -> Article:
         fix = Fix(Correction.Kind.MERGE, user, article, article.raw_file)
         fix.touch(article)
         fix.touch(other)
+        attributed = _curated_quotes(article, other)
         summary = f"《{article.title[:30]}》与下一篇《{other.title[:30]}》合并"
         reason = _reason(fix.kind, summary)
         article.body = cuts.merged_body(article.body, other.title, other.subtitle, other.body)
@@ -303,6 +216,7 @@ def merge_next(article: Article, user=None) -> Article:
         other.delete()
         _save(article, ["body"], reason)
         _reextract(article)
+        _keep_quotes(attributed, [article], reason)
         fix.save(summary)
     return article
 
@@ -562,38 +476,3 @@ def mark_reviewed(article: Article, user=None) -> Article:
         article._change_reason = "已审核"
         article.save()
     return article
-
-
-# --- revert -------------------------------------------------------------------------------
-
-
-def revert(correction: Correction, user=None) -> None:
-    """Undo a fix: its articles, raw files and people as they were before, the articles
-    it made deleted. A later fix of the same articles has to be undone first."""
-    with transaction.atomic():
-        correction = Correction.objects.select_for_update().get(pk=correction.pk)
-        if correction.reverted_at is not None:
-            raise ReviewError("this fix is already undone")
-        touched = {int(pk) for pk in correction.before.get("articles", {})} | set(
-            correction.created
-        )
-        later = Correction.objects.filter(pk__gt=correction.pk, reverted_at=None)
-        for other in later:
-            theirs = {int(pk) for pk in other.before.get("articles", {})} | set(other.created)
-            if theirs & touched:
-                raise ReviewError(f"undo the later fix first: {other}")
-        reason = f"撤销：{correction.summary}"[:100]
-        for pk in correction.created:
-            for article in Article.objects.filter(pk=pk):
-                article._change_reason = reason
-                article.delete()
-        for pk, snap in correction.before.get("articles", {}).items():
-            restore_article(int(pk), snap, reason)
-        for pk, saved in correction.before.get("raw_files", {}).items():
-            RawFile.objects.filter(pk=int(pk)).update(
-                discarded=saved["discarded"], discarded_chars=saved["discarded_chars"]
-            )
-        for pk, status in correction.before.get("people", {}).items():
-            curation.set_person_curation(Person.objects.filter(pk=int(pk)), status, user=user)
-        correction.reverted_at = timezone.now()
-        correction.save(update_fields=["reverted_at"])

@@ -410,3 +410,27 @@ def test_admin_index_shows_the_curators_day(seeds, client):
     page = client.get("/admin/").content.decode()
     assert re.search(r'class="n-reviewed">1<', page)
     assert re.search(r'class="n-corrected">1<', page)
+
+
+def test_a_split_and_a_merge_keep_the_speakers_a_curator_gave(seeds, client):
+    article = max(
+        Article.objects.filter(quotes__isnull=False).distinct(),
+        key=lambda a: (a.quotes.count(), len(paragraphs(a.body))),
+    )
+    quotes = list(article.quotes.order_by("start"))
+    last = quotes[-1]
+    fix(client, "speaker", article.pk, quote=last.pk, speaker="王小明")
+    at = next(i for i, p in enumerate(paragraphs(article.body)) if last.text[:8] in p)
+    assert at >= 1, "the quote is not in the first paragraph"
+    fix(client, "split", article.pk, index=at)
+    second = Article.objects.get(pk=Correction.objects.get(kind="split").created[0])
+    holder = second if last.text in second.body else Article.objects.get(pk=article.pk)
+    kept = Quote.objects.get(article=holder, text=last.text)
+    assert kept.speaker_name == "王小明"
+    assert holder.body[kept.start : kept.end] == kept.text
+    assert "quotes" in Article.objects.get(pk=holder.pk).curated_fields
+    fix(client, "merge", article.pk)
+    merged = Article.objects.get(pk=article.pk)
+    kept = Quote.objects.get(article=merged, text=last.text)
+    assert kept.speaker_name == "王小明"
+    assert merged.body[kept.start : kept.end] == kept.text
