@@ -283,6 +283,22 @@ def test_authors_are_typed_as_names(seeds, client):
     article.refresh_from_db()
     assert article.authors == ["王小明", "李华", "张三"]
     assert "authors" in article.curated_fields
+    assert article.reviewed_at is None
+
+
+def test_reviewed_in_the_form_or_by_the_bulk_action_is_gold(seeds, client, curator):
+    from tests.test_admin import read_form, single
+
+    article, other = Article.objects.order_by("pk")[:2]
+    url = reverse("admin:archive_article_change", args=[article.pk])
+    data = single(read_form(client.get(url), "article_form"))
+    data["review_status"] = "reviewed"
+    assert client.post(url, data).status_code == 302
+    article.refresh_from_db()
+    assert article.reviewed_at is not None and article.reviewed_by == curator
+    curation.set_status(Article.objects.filter(pk=other.pk), "reviewed", user=curator)
+    other.refresh_from_db()
+    assert other.reviewed_at is not None and other.reviewed_by == curator
 
 
 def test_person_confirm_and_reject_in_place(seeds, client):

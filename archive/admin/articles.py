@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -528,6 +529,8 @@ class ArticleAdmin(CurationAdmin):
                 != Article._meta.get_field(name).value_from_object(obj)
             ]
             curation.mark_curated(obj, changed)
+        if obj.review_status == Article.ReviewStatus.REVIEWED and obj.reviewed_at is None:
+            obj.reviewed_at, obj.reviewed_by = timezone.now(), request.user  # gold from now on
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
