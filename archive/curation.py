@@ -57,13 +57,19 @@ def set_status(articles: QuerySet[Article], status: str, user=None) -> int:
         pks = list(articles.exclude(review_status=status).values_list("pk", flat=True))
         changed = list(Article.objects.filter(pk__in=pks).select_for_update())
         now = timezone.now()
+        fields = ["review_status", "updated_at"]
         for article in changed:
             article.review_status, article.updated_at = status, now
+            if status == Article.ReviewStatus.REVIEWED:  # gold from now on (export_gold)
+                article.reviewed_at = now
+                article.reviewed_by = user if getattr(user, "pk", None) else None
+        if status == Article.ReviewStatus.REVIEWED:
+            fields += ["reviewed_at", "reviewed_by"]
         if changed:
             bulk_update_with_history(
                 changed,
                 Article,
-                ["review_status", "updated_at"],
+                fields,
                 batch_size=500,
                 default_user=user,
                 default_change_reason=f"review status → {status}",

@@ -24,6 +24,7 @@ from archive.models import (
     Article,
     ArticleRegion,
     ArticleTag,
+    ContentHashAlias,
     Mention,
     Occurrence,
     Person,
@@ -79,6 +80,7 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
         error="\n".join(record.errors),
         text_chars=record.text_chars,
         discarded=[d.as_contract() | {"text": d.text} for d in record.discarded],
+        discarded_chars=sum(d.chars for d in record.discarded),
     )
     if existing is not None:
         if failed:
@@ -99,6 +101,10 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
 def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = None) -> Article:
     digest = content_hash(rec.title, rec.body)
     article = Article.objects.filter(content_hash=digest).first()
+    if article is None:
+        # an article a curator merged into another: the other one holds its text now
+        alias = ContentHashAlias.objects.filter(content_hash=digest).first()
+        article = alias.article if alias is not None else None
     if article is None:
         publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
         article = Article.objects.create(

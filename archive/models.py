@@ -192,6 +192,8 @@ class RawFile(models.Model):
     error = models.TextField("错误", blank=True)
     text_chars = models.PositiveIntegerField("字符数", default=0)
     discarded = models.JSONField("舍弃部分", default=list, blank=True)
+    # the sum of ``discarded``'s chars, so the review queue can sort by it in the database
+    discarded_chars = models.PositiveIntegerField("舍弃字符数", default=0)
     imported_at = models.DateTimeField("导入时间", auto_now_add=True)
 
     class Meta:
@@ -334,6 +336,21 @@ class Article(models.Model):
         default=list,
         blank=True,
         help_text="fields a curator edited; re-extraction does not overwrite them",
+    )
+    reviewed_at = models.DateTimeField(
+        "审核时间",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="when a curator marked it reviewed: such articles are exported as gold",
+    )
+    reviewed_by = models.ForeignKey(
+        "auth.User",
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -552,3 +569,74 @@ class FacetCounts(models.Model):
 
     def __str__(self):
         return f"{self.params or '全部'} ({self.total})"
+
+
+class Correction(models.Model):
+    """One curator's fix of the parse (a split, a merge, a title picked, a quote's speaker
+    …), done in one transaction (``archive/review_ops.py``).
+
+    ``before`` is a snapshot of every article and raw file the fix touched, as it was
+    before, and ``created`` the articles it made: reverting restores the one and deletes
+    the other, in one transaction too. Each object's own history (django-simple-history)
+    records the same change under the fix's reason.
+    """
+
+    class Kind(models.TextChoices):
+        SPLIT = "split", "拆分文章"
+        MERGE = "merge", "合并文章"
+        UNDISCARD = "undiscard", "恢复舍弃部分"
+        BOILERPLATE = "boilerplate", "标为网页杂项"
+        TITLE = "title", "选定标题"
+        PERSON = "person", "确认/否定人物"
+        POSITION = "position", "修改职务"
+        SPEAKER = "speaker", "修改说话人"
+        QUOTE = "quote", "添加引语"
+        PLACE = "place", "主要/提及地区"
+        REVERT = "revert", "撤销"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    summary = models.CharField("说明", max_length=300)
+    user = models.ForeignKey(
+        "auth.User", verbose_name="馆员", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    raw_file = models.ForeignKey(
+        RawFile, verbose_name="原始文件", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name="文章",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="corrections",
+    )
+    before = models.JSONField("修改前", default=dict, blank=True)
+    created = models.JSONField("新建文章", default=list, blank=True)
+    reverted_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "修正记录"
+        verbose_name_plural = "修正记录"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.summary}"
+
+
+class ContentHashAlias(models.Model):
+    """The content hash of a machine article that a curator merged into another: a later
+    import of the same file finds the article that now holds its text, instead of
+    creating the merged-away article again."""
+
+    content_hash = models.CharField("内容哈希", max_length=64, unique=True)
+    article = models.ForeignKey(
+        Article, verbose_name="文章", on_delete=models.CASCADE, related_name="hash_aliases"
+    )
+
+    class Meta:
+        verbose_name = "内容哈希别名"
+        verbose_name_plural = "内容哈希别名"
+
+    def __str__(self):
+        return f"{self.content_hash[:12]} → {self.article_id}"

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
+    "axes",
     "archive",
 ]
 
@@ -111,7 +112,49 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # records which user made each change in the history tables
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Content-Security-Policy on every response (public site and admin); below
+    "csp.middleware.CSPMiddleware",
+    # login throttling: refuses a login after too many failures (below); last, as it asks
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Login throttling (django-axes): after DIFANG_LOGIN_FAILURE_LIMIT failed logins (default
+# 5) for one user name from one address, that pair is locked out for
+# DIFANG_LOGIN_COOLOFF_HOURS (default 1): the login answers 429. Each failure and each
+# lockout is logged (logger "axes") and kept in the admin (Axes: access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DIFANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("DIFANG_LOGIN_COOLOFF_HOURS", "1"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from this site
+# only; no inline scripts or styles anywhere (templates load archive/static/ files), no
+# plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"axes": {"handlers": ["console"], "level": "WARNING", "propagate": True}},
+}
 
 ROOT_URLCONF = "archive.urls"
 

@@ -17,6 +17,9 @@ One module per area; importing them here registers every model's admin:
 - ``sources``: sources, tags and article-tag links
 - ``rawfiles``: raw files, the upload page and occurrences (where an article came from)
 - ``facet_counts``: the stored facet counts of large filters
+- ``review``: a raw file's parse reviewed beside its articles, the fixes (split, merge,
+  discarded pieces, title, people, quotes, places; ``archive.review_ops``), the review
+  queue, the log of fixes (revertible) and a curator's numbers of the day
 """
 
 from archive.admin import (  # noqa: F401 (imported to register the admins)
@@ -26,5 +29,6 @@ from archive.admin import (  # noqa: F401 (imported to register the admins)
     people,
     places,
     rawfiles,
+    review,
     sources,
 )

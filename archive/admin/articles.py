@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -25,6 +26,7 @@ from archive import curation
 from archive.admin.common import (
     TEXT_AS_TYPED,
     CurationAdmin,
+    NamesField,
     PlainTextField,
     count_of,
     region_and_descendants,
@@ -363,6 +365,8 @@ class ArticleAdmin(CurationAdmin):
     readonly_fields = [
         "highlighted_body",
         "provenance",
+        "curated_fields",
+        "repairs",
         "content_hash",
         "created_at",
         "updated_at",
@@ -507,6 +511,11 @@ class ArticleAdmin(CurationAdmin):
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "authors":  # names, not JSON
+            return NamesField(label=db_field.verbose_name, help_text="一行一个，或用、分隔")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     # -- remember what curators changed
 
     def save_model(self, request, obj, form, change):
@@ -520,6 +529,8 @@ class ArticleAdmin(CurationAdmin):
                 != Article._meta.get_field(name).value_from_object(obj)
             ]
             curation.mark_curated(obj, changed)
+        if obj.review_status == Article.ReviewStatus.REVIEWED and obj.reviewed_at is None:
+            obj.reviewed_at, obj.reviewed_by = timezone.now(), request.user  # gold from now on
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

@@ -93,6 +93,25 @@ class PlainTextField(forms.CharField):
 TEXT_AS_TYPED = {models.TextField: {"form_class": PlainTextField}}
 
 
+class NamesField(forms.CharField):
+    """A list of names (authors) typed as text: one a line, or separated by 、，,;."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2, "cols": 30}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        from archive.curation import parse_tag_names  # the same separators as tag names
+
+        if isinstance(value, list):
+            return value
+        return parse_tag_names(value or "")
+
+
 # --- merging (people, sources, tags) -------------------------------------------------------
 
 

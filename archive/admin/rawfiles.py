@@ -127,7 +127,12 @@ class RawFileAdmin(admin.ModelAdmin):
     @admin.display(description="原文")
     def text_link(self, raw):
         url = reverse("admin:archive_rawfile_text", args=[raw.pk])
-        return format_html('<a href="{}">以纯文本查看</a>', url)
+        review = reverse("admin:archive_review_file", args=[raw.pk])
+        return format_html(
+            '<a href="{}">以纯文本查看</a> · <a href="{}">审核解析（切分与舍弃部分）</a>',
+            url,
+            review,
+        )
 
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
