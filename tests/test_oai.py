@@ -307,6 +307,17 @@ def test_a_token_of_another_verb_is_refused(client, demo):
     ]
 
 
+def test_a_forged_token_is_a_bad_resumption_token(client, demo):
+    forged = protocol.encode_token({"verb": "ListRecords", "prefix": "oai_dc", "set": "nowhere"})
+    assert error_codes(oai(client, verb="ListRecords", resumptionToken=forged)) == [
+        "badResumptionToken"
+    ]
+    other = protocol.encode_token({"verb": "ListRecords", "prefix": "marc21"})
+    assert error_codes(oai(client, verb="ListRecords", resumptionToken=other)) == [
+        "badResumptionToken"
+    ]
+
+
 def test_post_is_answered_like_get(client, demo):
     response = client.post("/oai/", {"verb": "Identify"})
     assert response.status_code == 200

@@ -26,8 +26,11 @@ def _state_from(request):
 
 
 def _list(root, request, absolute):
-    if "resumptionToken" in request.args:
+    resumed = "resumptionToken" in request.args
+    if resumed:
         state = protocol.decode_token(request.args["resumptionToken"], request.verb)
+        if state.get("prefix") not in protocol.PREFIXES:
+            raise OAIError("badResumptionToken", "the resumptionToken is invalid")
     else:
         state = _state_from(request)
         if state["set"]:
@@ -36,6 +39,10 @@ def _list(root, request, absolute):
         rows, following = records.page(state)
     except (KeyError, TypeError, ValueError) as exc:
         raise OAIError("badResumptionToken", "the resumptionToken is invalid") from exc
+    except OAIError as exc:
+        if resumed and exc.code == "badArgument":  # a set named in a token we never issued
+            raise OAIError("badResumptionToken", "the resumptionToken is invalid") from exc
+        raise
     cursor = state.get("cursor", 0)
     if not rows:
         raise OAIError("noRecordsMatch", "no records match these arguments")
