@@ -172,15 +172,25 @@ def test_a_deleted_article_stays_a_deleted_record(client, demo):
     assert f"oai:difang:{pk}" in [h.findtext("o:identifier", namespaces=NS) for h in headers]
 
 
-def test_a_never_published_article_is_no_item(client, demo, gazetteer):
-    Article.objects.filter(pk=demo[2].pk).update(review_status=Article.ReviewStatus.NEW)
-    # history still shows it published (it was imported so), so it is a deleted record
+def test_an_article_sent_back_to_review_is_deleted_and_one_never_published_is_no_item(client, demo):
+    set_status(Article.objects.filter(pk=demo[2].pk), Article.ReviewStatus.NEW)
     doc = oai(
         client, verb="GetRecord", identifier=f"oai:difang:{demo[2].pk}", metadataPrefix="oai_dc"
     )
     assert doc.find(".//o:header", NS).get("status") == "deleted"
-    doc = oai(client, verb="GetRecord", identifier="oai:difang:999999", metadataPrefix="oai_dc")
-    assert error_codes(doc) == ["idDoesNotExist"]
+    draft = Article.objects.create(
+        title="尚未审核的稿件",
+        body="青山县召开会议，部署下一阶段工作。",
+        content_hash="d" * 64,
+        review_status=Article.ReviewStatus.NEW,
+    )
+    for pk in (draft.pk, 999999):
+        doc = oai(client, verb="GetRecord", identifier=f"oai:difang:{pk}", metadataPrefix="oai_dc")
+        assert error_codes(doc) == ["idDoesNotExist"]
+    headers, _ = harvest(client, "ListIdentifiers", metadataPrefix="oai_dc")
+    assert f"oai:difang:{draft.pk}" not in [
+        h.findtext("o:identifier", namespaces=NS) for h in headers
+    ]
 
 
 def test_sets_narrow_the_list(client, demo):
