@@ -382,6 +382,8 @@ class Article(models.Model):
             # the admin changelist's default order and the review queue's
             models.Index(fields=["-published", "-id"], name="article_date_id_idx"),
             models.Index(fields=["review_status", "confidence"], name="article_review_queue_idx"),
+            # OAI-PMH lists run in datestamp order (archive/oai/records.py)
+            models.Index(fields=["updated_at", "id"], name="article_updated_id_idx"),
         ]
 
     def __str__(self):

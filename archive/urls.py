@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from archive import views
+from archive.oai import views as oai_views
 
 app_name = "archive"
 
@@ -16,6 +17,7 @@ public_patterns = [
     path("source/<int:pk>/", views.source, name="source"),
     path("tag/<int:pk>/", views.tag, name="tag"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
+    path("oai/", oai_views.endpoint, name="oai"),
 ]
 
 urlpatterns = [

@@ -17,7 +17,12 @@ def gazetteer(django_db_setup, django_db_blocker):
 def pytest_collection_modifyitems(config, items):
     """Run browser tests last: their live server empties the database after each test,
     which would take the session-wide gazetteer away from the tests after them."""
-    items.sort(key=lambda item: "/tests/browser/" in str(item.path).replace("\\", "/"))
+    items.sort(
+        key=lambda item: (
+            "/tests/browser/" in str(item.path).replace("\\", "/")
+            or "live_server" in getattr(item, "fixturenames", ())
+        )
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -73,6 +73,7 @@ MD_HEADING = re.compile(r"^(#{1,6})[ \t]+")
 MD_QUOTE = re.compile(r"^>[ \t]?")
 MD_STRONG = re.compile(r"^\*\*(.+?)\*\*$")
 FRONT_FIELD = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
+FRONT_ITEM = re.compile(r"^-\s+\S")  # a YAML list item under a key (authors:\n- X\n- Y)
 
 
 def split_lines(text: str, start: int, end: int, markdown: bool = False) -> list[Para]:
@@ -119,16 +120,43 @@ def _front_matter(paras: list[Para]) -> None:
             continue
         fields: dict[str, str] = {}
         j = i + 1
-        while j < len(paras) and j - i <= 40 and (m := FRONT_FIELD.match(paras[j].text)):
-            fields[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+        while j < len(paras) and j - i <= 40:
+            if m := FRONT_FIELD.match(paras[j].text):
+                fields[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+            elif not (fields and FRONT_ITEM.match(paras[j].text)):
+                break
             j += 1
         if fields and j < len(paras) and paras[j].text == "---":
+            fields = _yaml_fields("\n".join(p.text for p in paras[i + 1 : j])) or fields
             for p in paras[i : j + 1]:
                 p.kind, p.reason = "front", "front matter"
             paras[i].front = fields
             i = j + 1
         else:
             i += 1
+
+
+def _yaml_fields(block: str) -> dict[str, str] | None:
+    """A front-matter block read as YAML: each field as text (lists joined by 、, dates
+    ISO); None when it is no YAML mapping (the plain key: value reading stands)."""
+    import yaml  # PyYAML; only Markdown front matter needs it
+
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    out = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = "、".join(str(v) for v in value if v is not None)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out[str(key).lower()] = str(value).strip()
+    return out
 
 
 def headline_like(s: str) -> bool:

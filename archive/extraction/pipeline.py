@@ -38,6 +38,7 @@ def parse(
     # A JSON file's skipped lines and records are reported; the others import.
     record.errors.extend(f"{name}: {w}" for w in doc.warnings if w.startswith(("line ", "record ")))
     record.discarded.extend(Discard(why, s, e, doc.text[s:e][:80]) for s, e, why in doc.discarded)
+    record.notes.extend(doc.notes)
     for page in doc.pages:
         articles, discarded = parse_page(doc, page)
         record.articles.extend(articles)
@@ -110,8 +111,9 @@ def build_article(
         else:
             authors += metadata.paren_credit(b.text) or metadata.byline_names(b.text)
     fields = d.fields
-    if fields.get("author"):
-        authors += metadata.byline_names(metadata.unpad_names(fields["author"]))
+    credited = fields.get("author") or fields.get("authors")
+    if credited:
+        authors += metadata.byline_names(metadata.unpad_names(credited))
     body_paras = [p.text for p in d.body]
     if body_paras:
         authors += metadata.dateline_names(body_paras[0])
@@ -134,8 +136,12 @@ def build_article(
         confidence -= 0.3 if not (page.title or fields.get("title")) else 0.0
     title, spam = metadata.strip_title_spam(title, body)
     repairs = [f"removed an SEO suffix from the title: {spam}"] if spam else []
-    published = published or metadata.normalize_date(fields.get("date"))
-    url = fields.get("source_url") or fields.get("url")
+    published = published or metadata.normalize_date(fields.get("date") or fields.get("published"))
+    url = fields.get("source_url") or fields.get("url") or fields.get("link")
+    outlet = fields.get("source") or fields.get("publisher") or fields.get("site_name") or ""
+    if outlet.startswith(("http://", "https://")):
+        url, outlet = url or outlet, ""
+    source = source or outlet or None
     for m in d.metas:
         meta = metadata.parse_meta_line(m.text) or {}
         labelled = metadata.header_fields(m.text) or {}
@@ -161,6 +167,7 @@ def build_article(
         authors=metadata._unique(authors or page_authors(page)),
         url=url or page.url,
         confidence=max(confidence, 0.0),
+        fetched=page.fetched,
     )
     art.repairs = repairs
     art.captions = [c.text for c in d.captions]

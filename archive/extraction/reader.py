@@ -37,6 +37,7 @@ class Page:
     record: bool = False
     # Markdown structure (# headings, > quote lines, --- front matter) carries meaning.
     markdown: bool = False
+    fetched: str | None = None  # a WARC record's WARC-Date: when the page was fetched
 
 
 @dataclass
@@ -48,6 +49,8 @@ class Decoded:
     warnings: list[str] = field(default_factory=list)
     # (start, end, reason) of text the reader used as metadata, in no page.
     discarded: list[tuple[int, int, str]] = field(default_factory=list)
+    # What the reader passed over that is no text, e.g. a WARC's non-HTML records, counted.
+    notes: list[str] = field(default_factory=list)
 
 
 MAGIC = {
@@ -103,6 +106,22 @@ def gunzip(data: bytes, name: str) -> bytes:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
         raise ReadError(f"corrupt gzip data ({exc}); re-download or re-compress the file") from exc
+
+
+def gunzip_partial(data: bytes) -> tuple[bytes, str | None]:
+    """Every byte the gzip members give (one stream or one per record), and what stopped
+    the decompression early, if anything (a cut-off or corrupt end)."""
+    out, rest = [], data
+    while rest[:2] == b"\x1f\x8b":
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            out.append(inflater.decompress(rest))
+        except zlib.error as exc:
+            return b"".join(out), f"{exc} at compressed byte {len(data) - len(rest)}"
+        if not inflater.eof:
+            return b"".join(out), f"the gzip data ends at byte {len(data)} inside a member"
+        rest = inflater.unused_data
+    return b"".join(out), None
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
@@ -325,6 +344,14 @@ def read(
     source, author), as `--field` does; other kinds of file ignore it."""
     if not data:
         raise ReadError("empty file: there is no text to import")
+    if data[:2] == b"\x1f\x8b" and kind_of(name) == "warc":
+        from .warc import read_warc
+
+        # A cut-off .warc.gz still gives the records before the cut.
+        plain, problem = gunzip_partial(data)
+        if not plain:
+            raise ReadError(f"corrupt gzip data ({problem or 'empty'}); re-download the file")
+        return read_warc(plain, name, encoding, cut=problem)
     if data[:2] == b"\x1f\x8b":
         data = gunzip(data, name)
         if not data:

@@ -79,6 +79,7 @@ class ArticleRecord:
     # Character ranges of the file this article was built from (its lines, bylines, a
     # fragment moved back into it); `span` is their hull without moved fragments.
     segments: list[tuple[int, int]] = field(default_factory=list)
+    fetched: str | None = None  # a WARC page's fetch date (WARC-Date), else None
 
     def as_contract(self) -> dict:
         return {
@@ -97,7 +98,7 @@ class ArticleRecord:
             "repairs": list(self.repairs),
             "captions": list(self.captions),
             "confidence": round(self.confidence, 3),
-        }
+        } | ({"fetched": self.fetched} if self.fetched else {})
 
 
 @dataclass
@@ -110,6 +111,7 @@ class FileRecord:
     errors: list[str] = field(default_factory=list)
     text_chars: int = 0
     size: int = 0
+    notes: list[str] = field(default_factory=list)  # e.g. a WARC's skipped records, counted
 
     @property
     def failed(self) -> bool:
@@ -124,7 +126,7 @@ class FileRecord:
             "articles": [a.as_contract() for a in self.articles],
             "discarded": [d.as_contract() for d in self.discarded],
             "errors": list(self.errors),
-        }
+        } | ({"notes": list(self.notes)} if self.notes else {})
 
 
 __all__ = [

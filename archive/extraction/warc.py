@@ -2,9 +2,11 @@
 payload is one page, read as an .html file (main content, page metadata) or a .txt file
 would be.
 
-Records of other kinds (requests, metadata, images, redirects, errors) are not pages and
-are passed over; a record that cannot be read is reported by its number and address, and
-the others are kept.
+Each page carries its record's URL and fetch date (WARC-Target-URI, WARC-Date). Records
+of other kinds (requests, metadata, images, redirects, errors) are not pages: they are
+skipped and counted in a note. A record that cannot be read is reported by its number and
+address, and the others are kept; a truncated archive (a plain or a gzipped WARC cut off
+mid-record) keeps every record before the cut and says at which record and byte it stopped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import io
 import re
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.exceptions import ArchiveLoadFailed
 
 from .reader import (
     Decoded,
@@ -77,27 +78,41 @@ def _page_text(payload: bytes, content_type: str, encoding: str | None) -> tuple
     return text, info, enc
 
 
-def read_warc(data: bytes, name: str, encoding: str | None = None) -> Decoded:
-    """Decode a (decompressed) WARC file: one page per HTML or text response record."""
+def read_warc(
+    data: bytes, name: str, encoding: str | None = None, cut: str | None = None
+) -> Decoded:
+    """Decode a (decompressed) WARC file: one page per HTML or text response record.
+    ``cut``: why the decompression of a .warc.gz stopped early (so ``data`` ends there)."""
     chunks: list[str] = []
     pages: list[Page] = []
     warnings: list[str] = []
     encodings: list[str] = []
+    skipped: dict[str, int] = {}
     pos = 0
     number = 0
+    records = ArchiveIterator(io.BytesIO(data))
     try:
-        for record in ArchiveIterator(io.BytesIO(data)):
+        for record in records:
             number += 1
-            if record.rec_type not in ("response", "resource"):
-                continue
             uri = record.rec_headers.get_header("WARC-Target-URI") or ""
             where = f"record {number}" + (f" ({uri[:80]})" if uri else "")
             status = record.http_headers.get_statuscode() if record.http_headers else "200"
             content_type = _content_type(record)
-            if not str(status).startswith("2") or not content_type.lower().startswith(TEXT_TYPES):
+            kind = _skip_kind(record.rec_type, status, content_type)
+            if kind:
+                skipped[kind] = skipped.get(kind, 0) + 1
                 continue
             try:
                 payload = record.content_stream().read()
+                if getattr(record.raw_stream, "limit", 0) > 0:  # fewer bytes than declared
+                    offset = records.get_record_offset()
+                    warnings.append(
+                        f"{where}: the archive is truncated inside this record (it starts at "
+                        f"byte {offset} of the {'decompressed ' if cut else ''}archive"
+                        f" and lacks {record.raw_stream.limit} of its bytes); reading stopped "
+                        f"here, the {len(pages)} page(s) before it are kept"
+                    )
+                    break
                 text, info, enc = _page_text(payload, content_type, encoding)
             except ReadError as exc:
                 warnings.append(f"{where}: {exc}; skipped")
@@ -111,18 +126,45 @@ def read_warc(data: bytes, name: str, encoding: str | None = None) -> Decoded:
             chunks.append(text)
             info = dict(info)
             info["url"] = info.get("url") or uri or None
+            info["fetched"] = record.rec_headers.get_header("WARC-Date") or None
             pages.append(Page(pos, pos + len(text), line=number, **info))
             encodings.append(enc)
             pos += len(text)
-    except ArchiveLoadFailed as exc:
-        if not number:
+    except Exception as exc:  # noqa: BLE001 - warcio fails on a cut-off header in many ways
+        if not number and not cut:
             raise ReadError(f"not a WARC file ({one_line(exc)})") from exc
-        warnings.append(f"record {number + 1}: the archive is broken after here ({one_line(exc)})")
+        if not cut:
+            warnings.append(
+                f"record {number + 1}: the archive is broken after here ({one_line(exc)}); "
+                f"the {len(pages)} page(s) before it are kept"
+            )
+    if cut and not any("truncated" in w for w in warnings):
+        warnings.append(
+            f"record {number + 1}: the archive is truncated ({cut}); reading stopped after "
+            f"record {number}, the {len(pages)} page(s) before it are kept"
+        )
+    notes = []
+    if skipped:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+        notes.append(
+            f"{sum(skipped.values())} WARC record(s) skipped, not HTML or text pages: {kinds}"
+        )
     if not pages:
         detail = "; ".join(warnings[:3]) or f"{number} record(s), none an HTML or text response"
         raise ReadError(f"no readable page in this WARC file ({detail})")
     encoding_used = encodings[0] if len(set(encodings)) == 1 else "mixed"
-    return Decoded("".join(chunks), encoding_used, "warc", pages, warnings)
+    return Decoded("".join(chunks), encoding_used, "warc", pages, warnings, notes=notes)
+
+
+def _skip_kind(rec_type: str, status, content_type: str) -> str | None:
+    """Why a record is no page (its kind, for the count), or None for a page."""
+    if rec_type not in ("response", "resource"):
+        return rec_type
+    if not str(status).startswith("2"):
+        return f"HTTP {status}"
+    if not content_type.lower().startswith(TEXT_TYPES):
+        return content_type.split(";")[0].strip().lower() or "no content type"
+    return None
 
 
 def one_line(exc: Exception) -> str:
