@@ -98,7 +98,11 @@ def test_public_pages_and_admin_carry_a_strict_policy(seeds, staff):
         assert "'unsafe-eval'" not in response["Content-Security-Policy"]
 
 
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+# A script element the browser runs: not one with a src, nor a data block (JSON-LD, or
+# json_script's application/json), which is never executed and so needs no CSP source.
+INLINE_SCRIPT = re.compile(
+    r"<script(?![^>]*\b(?:src=|type=\"application/(?:ld\+)?json\"))[^>]*>", re.I
+)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
 HANDLER = re.compile(r"\son[a-z]+=\"", re.I)
 
