@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from archive import views
+from archive.research import views as research
 
 app_name = "archive"
 
@@ -15,6 +16,11 @@ public_patterns = [
     path("person/<int:pk>/", views.person, name="person"),
     path("source/<int:pk>/", views.source, name="source"),
     path("tag/<int:pk>/", views.tag, name="tag"),
+    path("trends/", research.trends, name="trends"),
+    path("trends/spread/", research.spread, name="spread"),
+    path("coverage/", research.coverage, name="coverage"),
+    path("people/", research.people, name="people"),
+    path("quotes/", research.quotes, name="quotes"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
 ]
 
