@@ -76,3 +76,12 @@ def code_keys(code: str | None) -> list[str]:
     if code.endswith("00"):
         return [code[:2], code[:4]]
     return [code[:2], code[:4], code]
+
+
+def as_phrase(text: str) -> str:
+    """A 提法 is searched as one phrase (作风建设, not 作风 and 建设 anywhere), unless the
+    reader already quoted parts of it."""
+    text = text.strip()
+    if any(mark in text for mark in '"“”「」『』'):
+        return text
+    return f'"{text}"'

@@ -103,7 +103,7 @@ def trends(request, fmt):
     base = series.listing_for(request, None)  # validates the filters (400 / 404)
     listings = []
     for q in queries:
-        listing = series.listing_for(request, q)
+        listing = series.listing_for(request, m.as_phrase(q))
         if not listing.query:
             raise BadParameter(_("这个词里没有可查的字：%(q)s") % {"q": q[:50]})
         listings.append(listing)
@@ -116,7 +116,7 @@ def trends(request, fmt):
     for q, listing, count in zip(queries, listings, counts, strict=True):
         rows = m.trend_rows(months, count, totals)
         for row in rows:
-            row["list_url"] = _month_list_url(request, q, row["month"])
+            row["list_url"] = _month_list_url(request, m.as_phrase(q), row["month"])
         lines.append(
             {"q": q, "words": listing.query.text, "articles": sum(count.values()), "rows": rows}
         )
@@ -239,7 +239,7 @@ def spread(request, fmt):
     series.listing_for(request, None)  # validates the filters
     rows = []
     if q:
-        listing = series.listing_for(request, q)
+        listing = series.listing_for(request, m.as_phrase(q))
         if not listing.query:
             raise BadParameter(_("这个词里没有可查的字：%(q)s") % {"q": q[:50]})
         rows = _places(series.first_use(listing), request)
