@@ -20,6 +20,9 @@ POSITION_COLUMNS = [
     "source_article_url",
 ]
 MAX_WORDS = 8
+# The timeline is drawn in a 1000-unit-wide box scaled to the page (text scales with it).
+WIDTH = 1000
+ROW = 56
 
 
 def words(text: str | None) -> list[str]:
@@ -65,8 +68,8 @@ def position_row(p: Position, absolute) -> list:
 
 
 def timeline(person) -> dict:
-    """A person's posts as bars over years, for a small SVG drawn by the server (no script):
-    each bar's x and width in per cent of the span from the first year to the last."""
+    """A person's posts as bars over years, for an SVG drawn by the server (no script):
+    each bar's x and width in units of ``WIDTH`` over the years from the first to the last."""
     posts = sorted(
         person.positions.select_related("region", "article"),
         key=lambda p: (p.first_seen or p.last_seen or datetime.date.max, p.pk),
@@ -83,14 +86,22 @@ def timeline(person) -> dict:
         last = p.last_seen or p.first_seen
         if first is None:
             continue
-        x = (first - start).days / width * 100
-        w = max((last - first).days / width * 100, 0.8)
-        bars.append({"post": p, "y": 24 + i * 28, "x": round(x, 2), "w": round(min(w, 100 - x), 2)})
+        x = (first - start).days / width * WIDTH
+        w = max((last - first).days / width * WIDTH, 6)
+        y = 40 + i * ROW
+        w = min(w, WIDTH - x)
+        # A label past the middle ends at its bar's end, so it stays inside the box.
+        late = x > WIDTH / 2
+        bar = {"post": p, "y": y, "label_y": y - 6, "x": round(x, 1), "w": round(w, 1)}
+        bar["label_x"] = round(x + w, 1) if late else bar["x"]
+        bar["anchor"] = "end" if late else "start"
+        bars.append(bar)
     years = [
-        {"year": y, "x": round((datetime.date(y, 1, 1) - start).days / width * 100, 2)}
+        {"year": y, "x": round((datetime.date(y, 1, 1) - start).days / width * WIDTH, 1)}
         for y in range(start.year, end.year)
     ]
-    return {"posts": posts, "bars": bars, "years": years, "height": 34 + len(posts) * 28}
+    height = 40 + len(posts) * ROW
+    return {"posts": posts, "bars": bars, "years": years, "height": height, "width": WIDTH}
 
 
 def post_at_time(quote_qs):

@@ -15,8 +15,9 @@
       name: line.q,
       type: "line",
       showSymbol: data.months.length < 60,
+      connectNulls: false,
       data: line.shares.map(function (share, i) {
-        return { value: share === null ? 0 : +(share * 100).toFixed(3), count: line.counts[i], url: line.list_urls[i] };
+        return { value: share === null ? "-" : +(share * 100).toFixed(3), count: line.counts[i], url: line.list_urls[i] };
       })
     };
   });
