@@ -12,7 +12,10 @@ import csv
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from archive.models import Person, Source
 from archive.research import months as m
@@ -186,38 +189,62 @@ def _kept(request, drop) -> list[tuple[str, str]]:
 LEVELS = ("province", "prefecture", "county")
 
 
+LEVEL_NAMES = {
+    "prefecture": gettext_lazy("地级"),
+    "county": gettext_lazy("县级"),
+    "province": gettext_lazy("省级"),
+}
+
+
+def _code_of_key(key: str) -> str:
+    """A region key (code prefix) back to its 6-digit code: 37 → 370000, 3715 → 371500."""
+    return key.ljust(6, "0")
+
+
 def _places(first, request):
     """Rows of the event-history table for the region keys in ``first``."""
     from archive.models import Region
-    from archive.views import code_prefix
 
-    wanted = set(first)
-    regions = {}
-    for region in Region.objects.filter(code__isnull=False).select_related("parent"):
-        prefix = code_prefix(region.code)
-        if prefix in wanted and region.level in LEVELS:
-            regions[prefix] = region
+    codes = {_code_of_key(key): key for key in first}
+    regions = Region.objects.filter(code__in=list(codes), level__in=LEVELS).values_list(
+        "pk", "code", "name", "level", "parent__code"
+    )
+    article_url = request.build_absolute_uri(reverse("archive:article", args=[987654321]))
+    region_url = reverse("archive:region", args=["000000"])
+    level_names = {k: str(v) for k, v in LEVEL_NAMES.items()}
     rows = []
-    for key, (day, article_id, n) in first.items():
-        region = regions.get(key)
-        if region is None:
-            continue
+    for _pk, code, name, level, parent_code in regions:
+        day, article_id, n = first[codes[code]]
         rows.append(
             {
-                "region_code": region.code,
-                "region_name": region.name,
-                "level": region.level,
-                "parent_code": region.parent.code if region.parent and region.parent.code else "",
+                "region_code": code,
+                "region_name": name,
+                "level": level,
+                "level_name": level_names[level],
+                "parent_code": parent_code or "",
                 "first_date": day.isoformat(),
                 "first_month": day.isoformat()[:7],
-                "first_article_url": request.build_absolute_uri(
-                    reverse("archive:article", args=[article_id])
-                ),
+                "first_article_url": article_url.replace("987654321", str(article_id)),
                 "articles": n,
-                "url": region.get_absolute_url(),
+                "url": region_url.replace("000000", code),
             }
         )
     return m.first_use_order(rows)
+
+
+def spread_table_rows(rows) -> str:
+    """The event-history table's body rows (a county-level table has up to 3,000; built
+    here, as a template loop over them took most of a page's time)."""
+    link = escape(_("原文"))
+    out = [
+        f"<tr><td>{r['first_date']}</td>"
+        f'<td><a href="{escape(r["url"])}">{escape(r["region_name"])}</a>'
+        f"</td><td>{escape(r['level_name'])}</td><td>{escape(r['region_code'])}</td>"
+        f'<td class="num">{r["articles"]}</td>'
+        f'<td><a href="{escape(r["first_article_url"])}">{link}</a></td></tr>'
+        for r in rows
+    ]
+    return mark_safe("".join(out))  # noqa: S308  (every value is escaped)
 
 
 SPREAD_COLUMNS = [
@@ -258,6 +285,7 @@ def spread(request, fmt):
         "title": _("提法扩散"),
         "q": q,
         "rows": local,
+        "table_rows": spread_table_rows(local),
         "provinces": provinces,
         "map": data,
         "keep": _kept(request, ("q",)),
@@ -297,21 +325,27 @@ def coverage(request, fmt):
     provinces = {r.code[:2]: r for r in Region.objects.filter(level="province", code__isnull=False)}
     home = reverse("archive:home")
 
+    # One month's list link per cell: built by string formatting (a heat map of 200
+    # sources over eight years has 19,000 cells; a template loop over them took a second).
+    spans = [(mo, *m.month_bounds(mo)) for mo in all_months]
+    base = url_with(request, path=home, from_=None, to=None)
+    joiner = "&" if "?" in base else "?"
+
     def block(kind, key, name, param, value, by_month):
         cells = []
-        for month in all_months:
-            first, last = m.month_bounds(month)
+        html = []
+        for month, first, last in spans:
             n = by_month.get(month, 0)
-            url = url_with(
-                request, path=home, from_=first.isoformat(), to=last.isoformat(), **{param: value}
-            )
+            url = f"{base}{joiner}from={first.isoformat()}&to={last.isoformat()}&{param}={value}"
             cells.append({"month": month, "articles": n, "url": url})
+        total = sum(by_month.values())
         return {
             "kind": kind,
             "key": key,
             "name": name,
-            "total": sum(by_month.values()),
+            "total": total,
             "cells": cells,
+            "html": html,
         }
 
     sources = [
@@ -350,8 +384,7 @@ def coverage(request, fmt):
         return as_json(data)
     peak = max([c["articles"] for b in sources + regions for c in b["cells"]] or [0])
     for b in sources + regions:
-        for c in b["cells"]:
-            c["shade"] = 0 if not c["articles"] else 1 + min(4, c["articles"] * 5 // (peak + 1))
+        b["html"] = heat_cells(b["cells"], peak)
     context = {
         "title": _("收录情况"),
         "months": all_months,
@@ -362,6 +395,19 @@ def coverage(request, fmt):
         "json_url": url_with(request, format="json"),
     }
     return render(request, "research/coverage.html", context)
+
+
+def heat_cells(cells, peak) -> str:
+    """The table cells of one heat-map row, shaded in five steps of the largest count."""
+    out = []
+    for c in cells:
+        n = c["articles"]
+        if not n:
+            out.append('<td class="num shade0"></td>')
+            continue
+        shade = 1 + min(4, n * 5 // (peak + 1))
+        out.append(f'<td class="num shade{shade}"><a href="{escape(c["url"])}">{n}</a></td>')
+    return mark_safe("".join(out))  # noqa: S308  (the URL is escaped, the rest are numbers)
 
 
 # --- people and quotes ------------------------------------------------------------------
