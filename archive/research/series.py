@@ -13,6 +13,7 @@ Elsewhere (SQLite) the same numbers come from the ORM.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections import defaultdict
 
@@ -111,8 +112,6 @@ def first_use(listing) -> dict[str, tuple]:
             f"FROM {PG_TABLE}, unnest(filter_keys) k WHERE {where} "
             "AND k ~ '^r[0-9]+$' GROUP BY 1"
         )
-        import datetime
-
         epoch = datetime.date(1970, 1, 1)
         with connection.cursor() as cur:
             cur.execute(sql, params)
