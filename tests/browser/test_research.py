@@ -131,3 +131,29 @@ def _path(name):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+
+
+def test_charts_draw_under_a_strict_content_security_policy(seeded, live_server, page):
+    """No inline script anywhere: with script-src 'self' the pages still draw."""
+    refused = []
+    page.on(
+        "console", lambda msg: "Content Security Policy" in msg.text and refused.append(msg.text)
+    )
+
+    def with_csp(route):
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": CSP}
+        route.fulfill(response=response, headers=headers)
+
+    page.route("**/*", with_csp)
+    for url, chart in (
+        ("/trends/?q=高质量", "#trend-chart"),
+        ("/trends/spread/?q=发展", "#spread-map"),
+        ("/coverage/", "#coverage-sources"),
+    ):
+        page.goto(live_server.url + url)
+        page.wait_for_selector(f"{chart}.drawn svg path", state="attached")
+    assert refused == [], refused
