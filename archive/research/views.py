@@ -379,6 +379,7 @@ def coverage(request, fmt):
         "months": all_months,
         "sources": [compact(b) for b in sources],
         "provinces": [compact(b) for b in regions],
+        "list_url": home,
     }
     if fmt == "json":
         return as_json(data)
