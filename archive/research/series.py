@@ -22,11 +22,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
 
 from archive.models import ArticleRegion, Region
 from archive.research.months import code_keys, month_of
 from archive.search import PG_TABLE, _side_table_where
-from archive.views import data_version
+from archive.views import Listing, data_version
 
 MONTH_SQL = "to_char(published, 'YYYY-MM')"
 
@@ -83,15 +84,13 @@ def monthly_totals(listing) -> dict[str, int]:
     return cached("totals", parts, lambda: monthly(listing), listing.request)
 
 
-def listing_for(request, q: str | None):
-    """The list filter of ``request`` with its search replaced by ``q`` (None: no search)."""
-    from django.http import HttpRequest
-
-    from archive.views import Listing
-
+def listing_for(request, q: str | None, drop=()):
+    """The list filter of ``request`` with its search replaced by ``q`` (None: no search),
+    without the parameters in ``drop`` (a page that reads them itself)."""
     copy = HttpRequest()
     copy.GET = request.GET.copy()
-    copy.GET.pop("q", None)
+    for name in ("q", "page", *drop):
+        copy.GET.pop(name, None)
     if q:
         copy.GET["q"] = q
     copy.META = request.META

@@ -487,7 +487,7 @@ def quotes(request, fmt):
     region = _region_param(request)
     # The article filter of the lists (dates, source, tag, and q through the search index),
     # the region handled here so that a prefix such as 3715 works too.
-    articles = series.listing_for(_without(request, "region"), text or None)
+    articles = series.listing_for(request, text or None, drop=("region",))
     said = articles.query.marks if text else []
     qs = careers.quotes(articles.queryset, said, post, region)
     number = _page_number(request)
@@ -546,14 +546,3 @@ def quotes(request, fmt):
         "json_url": url_with(request, format="json"),
     }
     return render(request, "research/quotes.html", context)
-
-
-def _without(request, name):
-    from django.http import HttpRequest
-
-    copy = HttpRequest()
-    copy.GET = request.GET.copy()
-    copy.GET.pop(name, None)
-    copy.GET.pop("page", None)
-    copy.META = request.META
-    return copy
