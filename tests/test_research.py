@@ -393,7 +393,7 @@ def test_quote_facets_post_place_and_dates(client, archive_data):
 
 def test_quotes_page_and_csv(client, archive_data):
     html = page(client.get("/quotes/?q=抓实&post=书记"))
-    assert "要把作风建设抓实抓细" in html and "县委书记" in html
+    assert "要把作风建设<mark>抓实</mark>抓细" in html and "县委书记" in html
     rows = csv_rows(client.get("/quotes/?q=抓实&format=csv"))
     assert rows[0] == ["text", "speaker", "post", "article", "article_url", "published", "source"]
     assert rows[1][4] == "http://testserver" + archive_data["shen"].get_absolute_url()

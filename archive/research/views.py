@@ -21,6 +21,7 @@ from archive.models import Person, Source
 from archive.research import months as m
 from archive.research import people as careers
 from archive.research import series
+from archive.search import highlight
 from archive.views import (
     BadParameter,
     _Echo,
@@ -529,6 +530,8 @@ def quotes(request, fmt):
     }
     if fmt == "json":
         return as_json(data)
+    for row in rows:
+        row["marked"] = highlight(row["text"], articles.query)
     context = {
         "title": _("引语检索"),
         "rows": rows,
