@@ -122,6 +122,7 @@ def test_coverage_heat_map_and_phone_and_no_script(seeded, live_server, browser,
     bare.goto(live_server.url + "/trends/spread/?q=发展")
     assert bare.locator("table.research tbody tr").count() >= 1
     assert not bare.locator("#spread-map").is_visible()  # no empty box where the map would be
+    assert not bare.locator("#spread-play").is_visible()  # nor a player that cannot play
     bare.screenshot(path=str(_path("research-spread-noscript")), full_page=True)
     plain.close()
 
