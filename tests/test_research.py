@@ -404,3 +404,28 @@ def test_quotes_page_and_csv(client, archive_data):
 )
 def test_quotes_bad_parameters_answer_400(client, archive_data, query):
     assert client.get("/quotes/?" + query).status_code == 400
+
+
+# --- PostgreSQL: counted in the search index ----------------------------------------------
+
+
+def test_trend_spread_and_coverage_read_no_article_row_on_postgresql(client, archive_data):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search side table exists on PostgreSQL only")
+    article_table = re.compile(r'"archive_article"|\barchive_article(?![_\w])')
+    for url in (
+        "/trends/?q=作风建设&region=371500&format=json",
+        "/trends/spread/?q=作风建设&format=json",
+        "/coverage/?format=json",
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert any("archive_article_search" in s for s in sql), url
+        readers = [s for s in sql if article_table.search(s)]
+        assert readers == [], (url, readers)
