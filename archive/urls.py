@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from archive import views
 from archive.oai import views as oai_views
+from archive.research import views as research
 
 app_name = "archive"
 
@@ -16,6 +17,11 @@ public_patterns = [
     path("person/<int:pk>/", views.person, name="person"),
     path("source/<int:pk>/", views.source, name="source"),
     path("tag/<int:pk>/", views.tag, name="tag"),
+    path("trends/", research.trends, name="trends"),
+    path("trends/spread/", research.spread, name="spread"),
+    path("coverage/", research.coverage, name="coverage"),
+    path("people/", research.people, name="people"),
+    path("quotes/", research.quotes, name="quotes"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
     path("oai/", oai_views.endpoint, name="oai"),
 ]

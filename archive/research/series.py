@@ -1,0 +1,190 @@
+"""One place that counts a filter's articles by month, by place of first use and by
+source and province: trends, spread and coverage all ask here.
+
+A filter is a ``Listing`` (archive/listing/) (the lists' own parameters: ``q``, ``region``,
+``source``, ``tag``, ``official``, dates), so a trend line counts exactly the articles the
+list of the same URL shows.
+
+On PostgreSQL every count is read from the search side table (archive/search.py): the GIN
+index over words, date and filter keys finds the matches, and the month or the place is
+aggregated from the side table's own columns (date, filter keys); no article row is read.
+Elsewhere (SQLite) the same numbers come from the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
+
+from archive import search
+from archive.listing import Listing
+from archive.models import ArticleRegion, Region
+from archive.research.months import code_keys, month_of
+from archive.search.postgres import _side_table_where
+from archive.search.postgres_schema import PG_TABLE
+from archive.web import data_version
+
+MONTH_SQL = "to_char(published, 'YYYY-MM')"
+
+
+def _pg() -> bool:
+    """Whether the search backend keeps PostgreSQL's side table (archive/search/postgres.py),
+    which the series are counted from without reading article rows."""
+    return search.backend().SIDE_TABLE
+
+
+def _where(listing) -> tuple[str, list]:
+    """The side table's condition for a listing's public, dated matches."""
+    where, params = _side_table_where(listing.query or None, listing.dates, listing.filter_keys)
+    return where + " AND published IS NOT NULL", params
+
+
+def monthly(listing) -> dict[str, int]:
+    """Articles of ``listing`` per month (``"YYYY-MM"`` → count); undated ones are left out."""
+    if _pg():
+        where, params = _where(listing)
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT {MONTH_SQL}, count(*) FROM {PG_TABLE} WHERE {where} GROUP BY 1", params
+            )
+            return dict(cur.fetchall())
+    rows = (
+        listing.queryset.filter(published__isnull=False)
+        .order_by()
+        .annotate(month=TruncMonth("published"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+    )
+    return {month_of(month): n for month, n in rows}
+
+
+def cached(name: str, parts, compute, request=None):
+    """``compute()`` remembered for DIFANG_FACET_CACHE_SECONDS under the data version (so
+    never stale): an archive's volume per month changes only when articles do."""
+    seconds = getattr(settings, "DIFANG_FACET_CACHE_SECONDS", 300)
+    if not seconds:
+        return compute()
+    raw = repr((connection.vendor, name, data_version(request), parts))
+    key = "difang-research:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def monthly_totals(listing) -> dict[str, int]:
+    """Every article of a filter per month (``listing`` has no search words): the
+    denominator of a trend's share. Cached under the data version: the whole archive's
+    totals are a scan of the side table."""
+    parts = (sorted(listing.filter_keys), sorted((k, str(v)) for k, v in listing.dates.items()))
+    return cached("totals", parts, lambda: monthly(listing), listing.request)
+
+
+def listing_for(request, q: str | None, drop=()):
+    """The list filter of ``request`` with its search replaced by ``q`` (None: no search),
+    without the parameters in ``drop`` (a page that reads them itself)."""
+    copy = HttpRequest()
+    copy.GET = request.GET.copy()
+    for name in ("q", "page", *drop):
+        copy.GET.pop(name, None)
+    if q:
+        copy.GET["q"] = q
+    copy.META = request.META
+    copy._difang_data_version = getattr(request, "_difang_data_version", None)
+    return Listing(copy)
+
+
+def first_use(listing) -> dict[str, tuple]:
+    """Per region key (a code prefix: ``37``, ``3715``, ``371522``): ``(first date, id of
+    the first article, articles)`` over ``listing``'s dated matches. A county's article
+    counts for its prefecture and province too, as the lists' region filter does."""
+    if _pg():
+        where, params = _where(listing)
+        # min() over [day number, id] picks the first article and its date in one pass.
+        sql = (
+            "SELECT substr(k, 2), count(*), "
+            "min(ARRAY[(published - DATE '1970-01-01')::bigint, article_id::bigint]) "
+            f"FROM {PG_TABLE}, unnest(filter_keys) k WHERE {where} "
+            "AND k ~ '^r[0-9]+$' GROUP BY 1"
+        )
+        epoch = datetime.date(1970, 1, 1)
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return {
+                key: (epoch + datetime.timedelta(days=first[0]), first[1], n)
+                for key, n, first in cur.fetchall()
+            }
+    codes = dict(Region.objects.values_list("pk", "code"))
+    parents = dict(Region.objects.values_list("pk", "parent_id"))
+    matches = listing.queryset.filter(published__isnull=False).values("pk")
+    links = ArticleRegion.objects.filter(article__in=matches).values_list(
+        "article_id", "article__published", "region_id"
+    )
+    seen = defaultdict(set)  # key -> article ids
+    first = {}
+    for article_id, day, region_id in links:
+        code = codes.get(region_id) or codes.get(parents.get(region_id))
+        for key in code_keys(code):
+            seen[key].add(article_id)
+            if key not in first or (day, article_id) < first[key]:
+                first[key] = (day, article_id)
+    return {key: (*first[key], len(ids)) for key, ids in seen.items()}
+
+
+def coverage(dates) -> dict[str, dict]:
+    """The public dated articles per source and per province, by month:
+    ``{"source": {source id: {month: n}}, "province": {"37": {month: n}}}``."""
+    from archive.models import Article
+
+    out = {"source": defaultdict(dict), "province": defaultdict(dict)}
+    if _pg():
+        where, params = _side_table_where(None, dates, None)
+        sql = (
+            f"SELECT k, {MONTH_SQL}, count(*) FROM {PG_TABLE}, unnest(filter_keys) k "
+            f"WHERE {where} AND published IS NOT NULL AND k ~ '^(s[0-9]+|r[0-9]{{2}})$' "
+            "GROUP BY 1, 2"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            for key, month, n in cur.fetchall():
+                if key[0] == "s":
+                    out["source"][int(key[1:])][month] = n
+                else:
+                    out["province"][key[1:]][month] = n
+        return {k: dict(v) for k, v in out.items()}
+    qs = Article.objects.public().filter(published__isnull=False)
+    if dates.get("from"):
+        qs = qs.filter(published__gte=dates["from"])
+    if dates.get("to"):
+        qs = qs.filter(published__lte=dates["to"])
+    by_source = (
+        qs.filter(source__isnull=False)
+        .order_by()
+        .annotate(month=TruncMonth("published"))
+        .values_list("source_id", "month")
+        .annotate(n=Count("pk"))
+    )
+    for source_id, month, n in by_source:
+        out["source"][source_id][month_of(month)] = n
+    codes = dict(Region.objects.values_list("pk", "code"))
+    parents = dict(Region.objects.values_list("pk", "parent_id"))
+    seen = defaultdict(set)
+    links = ArticleRegion.objects.filter(article__in=qs.values("pk")).values_list(
+        "article_id", "article__published", "region_id"
+    )
+    for article_id, day, region_id in links:
+        code = codes.get(region_id) or codes.get(parents.get(region_id))
+        if code:
+            seen[(code[:2], month_of(day))].add(article_id)
+    for (province, month), ids in seen.items():
+        out["province"][province][month] = len(ids)
+    return {k: dict(v) for k, v in out.items()}
