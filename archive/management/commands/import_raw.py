@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.extraction import limits
 from archive.extraction.jsondoc import normalise_fields
 from archive.extraction.known import KnownOfficials
 from archive.extraction.pipeline import parse
@@ -57,11 +58,25 @@ def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return files, problems
 
 
+class TooLarge(Exception):
+    """A file larger than DIFANG_MAX_EXPANDED_BYTES: not read at all."""
+
+
 def read_bytes(path: str) -> bytes:
+    """The file's bytes; TooLarge past the cap on what one file may hold (the file stays
+    where it is; reading it would take the memory the cap protects)."""
+    limit = limits.max_expanded_bytes()
     if path == "-":
-        return sys.stdin.buffer.read()
-    with open(path, "rb") as fh:
-        return fh.read()
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise TooLarge(size)
+            data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(len(data))
+    return data
 
 
 def parse_fields(values: list[str] | None) -> dict[str, str]:
@@ -90,6 +105,14 @@ def parse_path(
     fields = rest[0] if rest else None
     try:
         data = read_bytes(path)
+    except TooLarge as exc:
+        record = FileRecord(path=path, sha256="", encoding=None)
+        record.errors.append(
+            f"{path}: a file of {exc.args[0]:,} bytes or more, larger than one file may be "
+            f"(DIFANG_MAX_EXPANDED_BYTES = {limits.mb(limits.max_expanded_bytes())}); "
+            "not read: split it into smaller files"
+        )
+        return record, None
     except OSError as exc:
         record = FileRecord(path=path, sha256="", encoding=None)
         record.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
