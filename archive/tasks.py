@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from celery import shared_task
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from archive import queue
 
@@ -29,7 +29,8 @@ def import_raw_file(self, raw_id, source=None, encoding=None, fields=None):
     try:
         return queue.import_queued(raw_id, source, encoding, fields)
     except queue.TRANSIENT as exc:
-        close_old_connections()  # a broken connection is replaced on the next query
+        if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
+            close_old_connections()  # a broken connection is replaced on the next query
         if self.request.retries >= self.max_retries:
             error = " ".join(f"{type(exc).__name__}: {exc}".split())
             try:
