@@ -316,7 +316,7 @@ class Command(BaseCommand):
 
         try:  # fail before storing anything when no worker could ever be told
             with app.connection_for_write() as conn:
-                conn.ensure_connection(max_retries=2)
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.5)
         except Exception as exc:  # noqa: BLE001 - kombu raises several kinds
             raise CommandError(
                 f"the queue's broker ({app.conf.broker_url}) cannot be reached "
