@@ -380,8 +380,15 @@ def read(
     gzipped = data[:2] == b"\x1f\x8b"
     if not gzipped and name.lower().endswith(".gz"):
         raise ReadError("named .gz but is not gzip data; rename or re-compress it")
-    if kind == "jsonl":
+    if not gzipped and len(data) > limits.max_expanded_bytes():
+        raise ReadError(
+            f"a file of {len(data):,} bytes, more than one file may hold "
+            f"(DIFANG_MAX_EXPANDED_BYTES = {limits.mb(limits.max_expanded_bytes())}); "
+            "split it into smaller files"
+        )
+    if name.lower().removesuffix(".gz").endswith(".jsonl"):
         # One line at a time, decompressed as it is read: a dump never lies in memory whole.
+        # (A .json file is one document, read whole within DIFANG_MAX_EXPANDED_BYTES.)
         return _read_json_lines(data, gzipped, name, encoding, fields)
     if gzipped:
         if kind in ("txt", "html", "md"):  # one page: no need to expand past a page's cap
@@ -395,6 +402,10 @@ def read(
         from .warc import read_warc  # warc reads its pages with this module's functions
 
         return read_warc(data, name, encoding)
+    if kind == "jsonl":
+        text, enc, warnings = decode(data, encoding)
+        text, more = clean_text(text)
+        return _read_json(text, name, enc, warnings + more, fields)
     check_page_size(len(data))
     text, enc, warnings = decode(data, encoding)
     text, more = clean_text(text)
@@ -528,11 +539,6 @@ def _read_json_lines(
     if not data:
         raise ReadError("empty file: there is no text to import")
     pieces = gunzip_stream(data) if gzipped else iter((data,))
-    if not gzipped and len(data) > limit:
-        raise ReadError(
-            f"a file of {len(data):,} bytes, more than DIFANG_MAX_EXPANDED_BYTES "
-            f"({limits.mb(limit)}) allows; split the dump into smaller files"
-        )
     lines = _byte_lines(pieces, limit)
     head = [(n, b) for n, b in _first_lines(lines)]
     first = head[-1][1] if head else b""
