@@ -89,7 +89,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="difang-bench-queue-") as tmp:
         scratch = Path(tmp)
         (scratch / "corpus").mkdir()
-        seeds = build_corpus(scratch / "corpus", 0.01 * args.files)[: args.files]
+        seeds = build_corpus(scratch / "corpus", 0.04 * args.files)[: args.files]
         files = unique_copies(seeds, 1e9, scratch / "unique")
         mb = sum(f.stat().st_size for f in files) / 1e6
         print(f"{len(files)} files, {mb:.2f} MB, {os.cpu_count()} CPUs, PostgreSQL, Redis")
