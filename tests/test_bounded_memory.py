@@ -1,5 +1,5 @@
 """Bounded memory on any input (issue #18): bombs built at test time go through the real
-`manage.py import_raw` in a child process, whose peak RSS (os.wait4's resource usage) stays
+`manage.py import_raw` in a child process, whose peak RSS (resource.getrusage) stays
 under 400 MB while each gets a clear result or an error that names the limit.
 
 Measured against a database of the test's own (procdb.py): a SQLite file on the SQLite
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import zlib
@@ -52,24 +51,28 @@ def db(tmp_path_factory):
         )
 
 
+# A small launcher between pytest and the importer: Linux starts a forked child's peak RSS
+# at its parent's, so the importer is forked from this small process, not from pytest,
+# and the launcher reports its child's peak (resource.getrusage of RUSAGE_CHILDREN).
+LAUNCHER = """
+import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:], stdout=open(sys.argv[1] + ".out", "wb"), stderr=open(sys.argv[1] + ".err", "wb"))
+open(sys.argv[1] + ".rss", "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
 def import_measured(env: dict, *paths: Path) -> tuple[int, dict, float]:
     """Run import_raw --json on paths; return (exit code, its JSON, its peak RSS in MB)."""
-    out = paths[0].with_suffix(".out")
-    err = paths[0].with_suffix(".err")
-    with open(out, "wb") as stdout, open(err, "wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "import_raw", "--json", *map(str, paths)],
-            cwd=ROOT,
-            env=env,
-            stdout=stdout,
-            stderr=stderr,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    proc.returncode = code
-    text = err.read_text(encoding="utf-8", errors="replace")
+    base = str(paths[0].with_suffix(""))
+    command = [sys.executable, str(ROOT / "manage.py"), "import_raw", "--json", *map(str, paths)]
+    code = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, base, *command], cwd=ROOT, env=env, timeout=600
+    ).returncode
+    text = Path(base + ".err").read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in text, text[-2000:]
-    return code, json.loads(out.read_text(encoding="utf-8")), usage.ru_maxrss / 1024
+    peak = int(Path(base + ".rss").read_text()) / 1024
+    return code, json.loads(Path(base + ".out").read_text(encoding="utf-8")), peak
 
 
 def only(doc: dict) -> dict:
