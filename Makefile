@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.requirements-dev-installed
 MANAGE := DEBUG=$${DEBUG:-1} $(PY) manage.py
 PG_URL := postgres://postgres@127.0.0.1:5432/difang
 
-.PHONY: venv dev-venv system-deps run test
+.PHONY: venv dev-venv system-deps run test worker redis
 
 # What runs the site and the import (requirements.txt).
 venv: $(STAMP)
@@ -29,13 +29,30 @@ $(DEV_STAMP): requirements-dev.txt requirements.txt
 	$(VENV)/bin/pip install -r requirements-dev.txt
 	touch $@
 
-# Debian packages for the browser tests (Chromium and a CJK font); installed only when missing.
+# Debian packages for the browser tests (Chromium and a CJK font) and the import queue's
+# broker (Redis); installed only when missing.
 system-deps:
 	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
+	@if ! command -v redis-server >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; \
+	fi
+
+# The import queue's broker at 127.0.0.1:6379, started when it is not answering.
+redis:
+	redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+
+# One import worker (see README, "Importing on many machines"); WORKERS processes, default 2.
+worker: venv redis
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A archive worker --loglevel=INFO \
+		--concurrency=$${WORKERS:-2} --hostname=difang-$$$$@%h
 
 run: venv
 	$(MANAGE) migrate
@@ -46,7 +63,7 @@ run: venv
 	fi
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: dev-venv system-deps
+test: dev-venv system-deps redis
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run

@@ -180,6 +180,9 @@ class RawFile(models.Model):
     """One input file exactly as received, kept for provenance and re-extraction."""
 
     class Status(models.TextChoices):
+        # queued and running: stored by ``import_raw --enqueue``, waiting for or in a worker
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
         IMPORTED = "imported", "已导入"
         FAILED = "failed", "失败"
 

@@ -229,3 +229,18 @@ DIFANG_PAGE_CACHE_SECONDS = int(os.environ.get("DIFANG_PAGE_CACHE_SECONDS", "60"
 # Largest raw file a curator may upload in the admin (bytes); bigger files go through
 # manage.py import_raw.
 DIFANG_MAX_UPLOAD_BYTES = int(os.environ.get("DIFANG_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+
+# The import queue (import_raw --enqueue, celery -A archive worker): a Redis (or RabbitMQ,
+# amqp://) broker shared by every machine. Tasks are acknowledged after they finish, so a
+# killed worker's file is redone; on Redis an unacknowledged task goes back to the queue
+# after the visibility timeout (seconds), which must exceed the longest file's import.
+CELERY_BROKER_URL = os.environ.get("DIFANG_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("DIFANG_QUEUE", "difang-import")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("DIFANG_QUEUE_VISIBILITY_TIMEOUT", "1800"))
+}

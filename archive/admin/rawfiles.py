@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from archive import importer
+from archive import importer, queue
 from archive.admin.common import count_of
 from archive.models import Occurrence, RawFile
 
@@ -137,6 +137,11 @@ class RawFileAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = extra_context or {}
         extra_context["can_upload"] = self.has_upload_permission(request)
+        # The import queue at a glance (import_raw --enqueue): files by status, with counts.
+        counts = queue.status_counts()
+        extra_context["queue_counts"] = [
+            (status, label, counts[queue.SHOWN[status]]) for status, label in RawFile.Status.choices
+        ]
         return super().changelist_view(request, extra_context)
 
     def has_upload_permission(self, request):

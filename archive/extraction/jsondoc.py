@@ -281,7 +281,6 @@ def page_of(record, fields: dict[str, str], html_to_text) -> tuple[dict | None, 
 def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
     """(pages, warnings) of a JSON or JSON-lines file's text; each page a dict with its
     text and metadata and the line it came from. Raises ValueError when no value parses."""
-    fields = normalise_fields(fields)
     warnings: list[str] = []
     values: list[tuple[str, int | None, object]] = []  # (label prefix, line, value)
     try:
@@ -299,16 +298,27 @@ def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
         # .json file is the file's.
         if not jsonl and whole.msg != "Extra data":
             raise ValueError(f"not valid JSON ({whole.msg} at line {whole.lineno})")
-        for lineno, line in enumerate(raw.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                values.append(("line", lineno, json.loads(line)))
-            except ValueError as exc:
-                warnings.append(f"line {lineno}: not valid JSON ({exc.msg}); line skipped")
-            except RecursionError:
-                warnings.append(f"line {lineno}: JSON nested too deeply; line skipped")
-    pages: list[dict] = []
+        values = line_values(enumerate(raw.split("\n"), start=1), warnings)
+    return list(pages_from(values, fields, html_to_text, warnings)), warnings
+
+
+def line_values(lines, warnings: list[str]):
+    """("line", number, value) of each (number, text) line holding JSON, lazily; a line that
+    is not JSON is named in ``warnings`` and skipped."""
+    for lineno, line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield ("line", lineno, json.loads(line))
+        except ValueError as exc:
+            warnings.append(f"line {lineno}: not valid JSON ({exc.msg}); line skipped")
+        except RecursionError:
+            warnings.append(f"line {lineno}: JSON nested too deeply; line skipped")
+
+
+def pages_from(values, fields: dict[str, str] | None, html_to_text, warnings: list[str]):
+    """The pages of (label prefix, line, value) JSON values, one at a time (see pages_of)."""
+    fields = normalise_fields(fields)
     for prefix, lineno, value in values:
         records = records_of(value)
         for i, record in enumerate(records, start=1):
@@ -325,8 +335,7 @@ def pages_of(raw: str, name: str, fields: dict[str, str] | None, html_to_text):
                 continue
             page["line"] = lineno
             page["where"] = f"line {lineno}" if prefix == "line" else f"record {i}"
-            pages.append(page)
-    return pages, warnings
+            yield page
 
 
 # A JSON record saved as text, one field value a line (date, title, unit, URL, then the

@@ -12,6 +12,7 @@ import jieba.posseg
 
 from .datafiles import lines
 from .records import PersonRecord, QuoteRecord
+from .words import dictionary_cut, hmm_cut
 
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
 CLAUSE_BREAK = "，,。；;：:！？!?“”「」()（）《》\n 　"
@@ -90,7 +91,7 @@ def name_at(text: str, pos: int, strong: bool = False) -> str | None:
         return None
     # The word jieba starts at pos (its HMM joins unknown names: 徐振涛). A dictionary
     # word keeps its dictionary tag; posseg's own HMM tagging is ten times slower.
-    token = next(iter(jieba.cut(text[pos : pos + 8])), "")
+    token = next(iter(hmm_cut(text[pos : pos + 8])), "")
     flag = _word_tags().get(token, "x")
     # The tagger (jieba's posseg HMM) is slow: it is asked only where the rules need it.
     asked: list[str | None] = []
@@ -171,7 +172,7 @@ def _rare_name_word(text: str, pos: int, token: str) -> bool:
         return False
     if jieba.dt.FREQ.get(token, 0) >= RARE_WORD_FREQ or not text.startswith(token, pos):
         return False
-    after = next(iter(jieba.cut(text[pos + len(token) : pos + len(token) + 4])), "")
+    after = next(iter(hmm_cut(text[pos + len(token) : pos + len(token) + 4])), "")
     return _word_tags().get(after, "x") == "v"
 
 
@@ -182,7 +183,7 @@ RARE_WORD_FREQ = 300
 def _given(cand: str) -> bool:
     """Whether what follows the surname can be a given name: no common word of the
     dictionary other than a name or a place (应牢固: 牢固; 何通海: 通海 is a place)."""
-    for word in jieba.cut(cand[1:], HMM=False):
+    for word in dictionary_cut(cand[1:]):
         tag = _word_tags().get(word, "x")
         if len(word) > 1 and jieba.dt.FREQ.get(word, 0) >= 300 and tag[:2] not in NAME_TAGS:
             return False
@@ -194,14 +195,14 @@ NAME_TAGS = frozenset({"nr", "ns", "nz"})
 
 def _one_word(given: str) -> bool:
     """Whether jieba reads a given name as one word (向东, 为民: a particle inside a word)."""
-    return next(iter(jieba.cut(given, HMM=False)), "") == given
+    return next(iter(dictionary_cut(given)), "") == given
 
 
 def _ends_word(text: str, pos: int, n: int) -> bool:
     """Whether jieba cuts text at pos + n and reads no everyday verb or adjective in the
     given name (常聚集, 应引以为戒, 把准方向 are no names)."""
     at = pos
-    for word in jieba.cut(text[pos : pos + n + 6]):
+    for word in hmm_cut(text[pos : pos + n + 6]):
         if at > pos and at < pos + n and len(word) > 1:
             common = jieba.dt.FREQ.get(word, 0) >= COMMON_WORD_FREQ
             if common and _word_tags().get(word, "x")[:1] in EVERYDAY_TAGS:
@@ -276,7 +277,7 @@ def _title_spans(text: str) -> list:
         if end in taken or not (text[end : end + 1] in single or text[end : end + 2] in compound):
             continue
         at, window, prev = max(0, end - 6), None, ""
-        for word in jieba.cut(text[at : end + 4]):
+        for word in hmm_cut(text[at : end + 4]):
             if at + len(word) == end:
                 # 副总/师: a lone 师 or 员 ends the word before it
                 window = prev + word if len(word) == 1 and len(prev) <= 3 else word
@@ -417,7 +418,7 @@ def split_chain(
         # 的 as a particle ends a phrase before the organisation (来自…的); inside a word
         # (美的集团) it is part of the name.
         cut = pos = 0
-        for word in jieba.cut(org, HMM=False):
+        for word in dictionary_cut(org):
             pos += len(word)
             if word == "的":
                 cut = pos
@@ -462,7 +463,7 @@ NOTE_AFTER_TITLE = re.compile(r"[（(][\u4e00-\u9fff]{1,4}[)）]")
 def _last_body_end(text: str) -> int:
     """Where the last body named in text ends, at a word's end (组 of 组织 ends none)."""
     bounds, at = set(), 0
-    for word in jieba.cut(text):
+    for word in hmm_cut(text):
         at += len(word)
         bounds.add(at)
     return max((e for e in bounds if text[:e].endswith(_organisation_ends())), default=0)

@@ -8,7 +8,8 @@ every character span refers to, the encoding it was decoded with, and its pages 
 from __future__ import annotations
 
 import codecs
-import gzip
+import itertools
+import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from html.parser import HTMLParser
 
 from charset_normalizer import from_bytes
 
-from . import jsondoc, webpage
+from . import jsondoc, limits, webpage
 
 
 class ReadError(Exception):
@@ -101,27 +102,86 @@ def looks_like_markdown(text: str) -> bool:
     )
 
 
-def gunzip(data: bytes, name: str) -> bytes:
+# Decompressed in pieces of this size, so a bomb is stopped at its cap, not at the end.
+GZIP_CHUNK = 1024 * 1024
+
+
+def gunzip_stream(data: bytes):
+    """The decompressed bytes of gzip data, piece by piece (several members too)."""
+    decompressor = zlib.decompressobj(wbits=31)
+    pending = data
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
+        while True:
+            piece = decompressor.decompress(pending, GZIP_CHUNK)
+            if piece:
+                yield piece
+            pending = decompressor.unconsumed_tail
+            if decompressor.eof:
+                rest = decompressor.unused_data
+                if rest[:2] != b"\x1f\x8b":
+                    return  # the end (padding after the last member is ignored, as gzip does)
+                decompressor, pending = zlib.decompressobj(wbits=31), rest
+            elif not pending and not piece:
+                raise ReadError(
+                    "corrupt gzip data (the compressed stream ends early); "
+                    "re-download or re-compress the file"
+                )
+    except zlib.error as exc:
         raise ReadError(f"corrupt gzip data ({exc}); re-download or re-compress the file") from exc
 
 
-def gunzip_partial(data: bytes) -> tuple[bytes, str | None]:
+def gunzip_partial(data: bytes, limit: int | None = None) -> tuple[bytes, str | None]:
     """Every byte the gzip members give (one stream or one per record), and what stopped
-    the decompression early, if anything (a cut-off or corrupt end)."""
-    out, rest = [], data
+    the decompression early, if anything (a cut-off or corrupt end); a ReadError naming
+    DIFANG_MAX_EXPANDED_BYTES as soon as they expand past ``limit``."""
+    limit = limit or limits.max_expanded_bytes()
+    out, rest, total = [], data, 0
     while rest[:2] == b"\x1f\x8b":
         inflater = zlib.decompressobj(wbits=31)
         try:
-            out.append(inflater.decompress(rest))
+            piece = inflater.decompress(rest, limit - total + 1)
         except zlib.error as exc:
             return b"".join(out), f"{exc} at compressed byte {len(data) - len(rest)}"
+        total += len(piece)
+        if total > limit:
+            raise ReadError(
+                f"decompresses to more than {limits.mb(limit)} (DIFANG_MAX_EXPANDED_BYTES, the "
+                "most one file may expand to); split the crawl into smaller WARC files"
+            )
+        out.append(piece)
         if not inflater.eof:
             return b"".join(out), f"the gzip data ends at byte {len(data)} inside a member"
         rest = inflater.unused_data
     return b"".join(out), None
+
+
+def gunzip(data: bytes, name: str, limit: int | None = None, what: str = "") -> bytes:
+    """Decompress gzip data, stopping with a ReadError that names the limit as soon as it
+    expands past ``limit`` bytes (DIFANG_MAX_EXPANDED_BYTES by default): a 2 MB file of
+    zeros would otherwise become gigabytes. ``what``: the limit's name and why."""
+    limit = limit or limits.max_expanded_bytes()
+    what = what or "DIFANG_MAX_EXPANDED_BYTES, the most one file may expand to"
+    pieces, total = [], 0
+    for piece in gunzip_stream(data):
+        total += len(piece)
+        if total > limit:
+            raise ReadError(
+                f"decompresses to more than {limits.mb(limit)} ({what}); a gzip bomb or a "
+                "dump: split it into smaller files"
+            )
+        pieces.append(piece)
+    return b"".join(pieces)
+
+
+def check_page_size(size: int) -> None:
+    """Refuse one text page larger than DIFANG_MAX_PAGE_BYTES before parsing it."""
+    limit = limits.max_page_bytes()
+    if size > limit:
+        raise ReadError(
+            f"a text page of {size:,} bytes, more than one page may be "
+            f"(DIFANG_MAX_PAGE_BYTES = {limits.mb(limit)}); this is a dump, not a page: "
+            "split it into pages"
+        )
 
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
@@ -344,7 +404,17 @@ def read(
     source, author), as `--field` does; other kinds of file ignore it."""
     if not data:
         raise ReadError("empty file: there is no text to import")
-    if data[:2] == b"\x1f\x8b" and kind_of(name) == "warc":
+    kind = kind_of(name)
+    gzipped = data[:2] == b"\x1f\x8b"
+    if not gzipped and name.lower().endswith(".gz"):
+        raise ReadError("named .gz but is not gzip data; rename or re-compress it")
+    if not gzipped and len(data) > limits.max_expanded_bytes():
+        raise ReadError(
+            f"a file of {len(data):,} bytes, more than one file may hold "
+            f"(DIFANG_MAX_EXPANDED_BYTES = {limits.mb(limits.max_expanded_bytes())}); "
+            "split it into smaller files"
+        )
+    if gzipped and kind == "warc":
         from .warc import read_warc
 
         # A cut-off .warc.gz still gives the records before the cut.
@@ -352,24 +422,32 @@ def read(
         if not plain:
             raise ReadError(f"corrupt gzip data ({problem or 'empty'}); re-download the file")
         return read_warc(plain, name, encoding, cut=problem)
-    if data[:2] == b"\x1f\x8b":
-        data = gunzip(data, name)
+    if name.lower().removesuffix(".gz").endswith(".jsonl"):
+        # One line at a time, decompressed as it is read: a dump never lies in memory whole.
+        # (A .json file is one document, read whole within DIFANG_MAX_EXPANDED_BYTES.)
+        return _read_json_lines(data, gzipped, name, encoding, fields)
+    if gzipped:
+        if kind in ("txt", "html", "md"):  # one page: no need to expand past a page's cap
+            cap = min(limits.max_page_bytes(), limits.max_expanded_bytes())
+            data = gunzip(data, name, cap, "DIFANG_MAX_PAGE_BYTES, the most one page may be")
+        else:
+            data = gunzip(data, name)
         if not data:
             raise ReadError("empty file inside gzip: there is no text to import")
-    elif name.lower().endswith(".gz"):
-        raise ReadError("named .gz but is not gzip data; rename or re-compress it")
-    kind = kind_of(name)
     if kind == "warc" or data.startswith(b"WARC/"):
         from .warc import read_warc  # warc reads its pages with this module's functions
 
         return read_warc(data, name, encoding)
+    if kind == "jsonl":
+        text, enc, warnings = decode(data, encoding)
+        text, more = clean_text(text)
+        return _read_json(text, name, enc, warnings + more, fields)
+    check_page_size(len(data))
     text, enc, warnings = decode(data, encoding)
     text, more = clean_text(text)
     warnings += more
     if kind == "html":
         return _read_html(text, enc, warnings)
-    if kind == "jsonl":
-        return _read_json(text, name, enc, warnings, fields)
     if kind == "txt" and text.lstrip("\ufeff \t\n")[:1] in ("{", "["):
         try:  # an API response saved as .txt is read as the JSON it is
             return _read_json(text, name, enc, list(warnings), fields)
@@ -455,17 +533,133 @@ def _record_html(html: str) -> tuple[str, dict]:
 def _read_json(
     raw: str, name: str, enc: str, warnings: list[str], fields: dict[str, str] | None
 ) -> Decoded:
-    """A JSON or JSON-lines file: one page per record with text (see jsondoc)."""
+    """A JSON or JSON-lines file's text: one page per record with text (see jsondoc)."""
     try:
         found, more = jsondoc.pages_of(raw, name, fields, _record_html)
     except ValueError as exc:
         raise ReadError(str(exc)) from exc
     warnings += more
+    return _json_document(found, enc, warnings)
+
+
+def _byte_lines(pieces, limit: int):
+    """(number, bytes) of each line of a stream of byte pieces; a ReadError naming the limit
+    when the stream passes ``limit`` bytes."""
+    total, lineno, head = 0, 0, []
+    for piece in pieces:
+        total += len(piece)
+        if total > limit:
+            raise ReadError(
+                f"holds more than {limits.mb(limit)} (DIFANG_MAX_EXPANDED_BYTES, the most one "
+                "file may expand to); split the dump into smaller files"
+            )
+        start = 0
+        while (end := piece.find(b"\n", start)) >= 0:
+            lineno += 1
+            yield lineno, b"".join([*head, piece[start:end]])
+            head, start = [], end + 1
+        head.append(piece[start:])
+    if any(head):
+        yield lineno + 1, b"".join(head)
+
+
+def _read_json_lines(
+    data: bytes, gzipped: bool, name: str, encoding: str | None, fields: dict[str, str] | None
+) -> Decoded:
+    """A .json/.jsonl file read a line at a time, decompressed as it goes: each line's
+    records become pages as soon as it is read, so a dump of any number of lines takes
+    the memory of its pages' text, never that of the whole file or of all its values.
+    A file whose first value spans several lines (one pretty-printed document) is read
+    whole, within DIFANG_MAX_EXPANDED_BYTES."""
+    limit = limits.max_expanded_bytes()
+    if not data:
+        raise ReadError("empty file: there is no text to import")
+    pieces = gunzip_stream(data) if gzipped else iter((data,))
+    lines = _byte_lines(pieces, limit)
+    head = [(n, b) for n, b in _first_lines(lines)]
+    first = head[-1][1] if head else b""
+    utf16 = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _bomless_utf16(first)
+    if not head or utf16 or not _one_value(first, encoding):
+        whole = gunzip(data, name) if gzipped else data
+        if not whole:
+            raise ReadError("empty file inside gzip: there is no text to import")
+        text, enc, warnings = decode(whole, encoding)
+        text, more = clean_text(text)
+        return _read_json(text, name, enc, warnings + more, fields)
+    warnings: list[str] = []
+    encodings: list[str] = []
+
+    def text_lines():
+        for lineno, raw in itertools.chain(head, lines):
+            if not raw.strip():
+                continue
+            try:
+                line, enc, _ = decode(raw.removesuffix(b"\r"), encoding)
+            except ReadError as exc:
+                warnings.append(f"line {lineno}: {exc}; line skipped")
+                continue
+            if enc != "utf-8" and not encodings:
+                encodings.append(enc)  # the file's encoding is the first one not UTF-8
+            yield lineno, line.lstrip("\ufeff")
+
+    values = jsondoc.line_values(text_lines(), warnings)
+    found = jsondoc.pages_from(values, fields, _record_html, warnings)
+    return _json_document(found, encodings, warnings)
+
+
+def _first_lines(lines):
+    """The lines up to and with the first that is not blank."""
+    for lineno, raw in lines:
+        yield lineno, raw
+        if raw.strip():
+            return
+
+
+def _one_value(line: bytes, encoding: str | None) -> bool:
+    try:
+        json.loads(decode(line.removesuffix(b"\r"), encoding)[0].lstrip("\ufeff"))
+    except (ReadError, ValueError, RecursionError):
+        return False
+    return True
+
+
+# A file's report names this many skipped records one by one, then counts the rest.
+WARNINGS_LISTED = 50
+
+
+def _summarised(warnings: list[str]) -> list[str]:
+    """The first WARNINGS_LISTED warnings, then the first of each other kind, then a count:
+    a dump of 200,000 records without text reports in a few lines, and the one record
+    refused for its size is still named."""
+    if len(warnings) <= WARNINGS_LISTED:
+        return warnings
+    kept = warnings[:WARNINGS_LISTED]
+    seen = {_kind_of_warning(w) for w in kept}
+    more = 0
+    for warning in warnings[WARNINGS_LISTED:]:
+        kind = _kind_of_warning(warning)
+        if kind in seen:
+            more += 1
+        else:
+            seen.add(kind)
+            kept.append(warning)
+    # Worded to start with "line " like the others, so the pipeline reports it with them.
+    return [*kept, f"line and record warnings past these: {more:,} more skipped as above"]
+
+
+def _kind_of_warning(warning: str) -> str:
+    return re.sub(r"\d[\d,]*", "#", warning.split(": ", 1)[-1])
+
+
+def _json_document(found, enc, warnings: list[str]) -> Decoded:
+    """The document of JSON pages (an iterable, consumed once): their texts one after the
+    other, each page too large to be one refused (the others go on)."""
     chunks: list[str] = []
     pages: list[Page] = []
     pos = 0
     for rec in found:
         try:
+            check_page_size(len(rec["text"].encode("utf-8")))
             body, _ = clean_text(rec["text"])
             check_line_lengths(body)
         except ReadError as exc:
@@ -495,6 +689,9 @@ def _read_json(
             )
         )
         pos += len(page_text)
+    if isinstance(enc, list):  # read line by line: the encoding the lines had
+        enc = enc[0] if enc else "utf-8"
+    warnings[:] = _summarised(warnings)
     if not pages:
         detail = "; ".join(warnings[:3])
         raise ReadError(f"no readable page in this JSON file ({detail})")

@@ -15,7 +15,7 @@ def count_discarded(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0011_person_curation"),
+        ("archive", "0012_rawfile_queue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,7 @@
 """manage.py import_raw PATH [PATH ...] [--dry-run] [--json] [--workers N] [--source NAME]
-[--encoding ENC] [--shard K/N] [--field ROLE=NAME ...] — the import contract (see README)."""
+[--encoding ENC] [--shard K/N] [--field ROLE=NAME ...] [--enqueue] — the import contract
+(see README). With --enqueue the files' raw bytes are stored and one task per file goes on
+the queue for ``celery -A archive worker`` (archive/queue.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.extraction import limits
 from archive.extraction.jsondoc import normalise_fields
 from archive.extraction.known import KnownOfficials
 from archive.extraction.pipeline import parse
@@ -57,11 +60,25 @@ def expand(paths: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
     return files, problems
 
 
+class TooLarge(Exception):
+    """A file larger than DIFANG_MAX_EXPANDED_BYTES: not read at all."""
+
+
 def read_bytes(path: str) -> bytes:
+    """The file's bytes; TooLarge past the cap on what one file may hold (the file stays
+    where it is; reading it would take the memory the cap protects)."""
+    limit = limits.max_expanded_bytes()
     if path == "-":
-        return sys.stdin.buffer.read()
-    with open(path, "rb") as fh:
-        return fh.read()
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise TooLarge(size)
+            data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(len(data))
+    return data
 
 
 def parse_fields(values: list[str] | None) -> dict[str, str]:
@@ -90,13 +107,32 @@ def parse_path(
     fields = rest[0] if rest else None
     try:
         data = read_bytes(path)
+    except TooLarge as exc:
+        record = FileRecord(path=path, sha256="", encoding=None)
+        record.errors.append(
+            f"{path}: a file of {exc.args[0]:,} bytes or more, larger than one file may be "
+            f"(DIFANG_MAX_EXPANDED_BYTES = {limits.mb(limits.max_expanded_bytes())}); "
+            "not read: split it into smaller files"
+        )
+        return record, None
     except OSError as exc:
         record = FileRecord(path=path, sha256="", encoding=None)
         record.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
         return record, None
     name = "stdin.txt" if path == "-" else path
+    return parse_data(data, name, encoding, fields, KNOWN.get("officials")), data
+
+
+def parse_data(
+    data: bytes,
+    name: str,
+    encoding: str | None = None,
+    fields: dict[str, str] | None = None,
+    known: KnownOfficials | None = None,
+) -> FileRecord:
+    """parse(), with a parser bug reported as the file's one-line error."""
     try:
-        return parse(data, name, encoding, fields=fields, known=KNOWN.get("officials")), data
+        return parse(data, name, encoding, fields=fields, known=known)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not end the run
         record = FileRecord(
             path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=None, size=len(data)
@@ -104,7 +140,7 @@ def parse_path(
         record.errors.append(
             one_line(f"{name}: the parser failed ({type(exc).__name__}: {exc}); please report it")
         )
-        return record, data
+        return record
 
 
 # The officials curators confirmed, read from the database once per run (importer.
@@ -119,6 +155,67 @@ def use_known(officials: KnownOfficials | None) -> None:
 def one_line(message: str) -> str:
     """Error messages are one line each, whatever an exception's text holds."""
     return " ".join(message.split())
+
+
+def store(
+    record: FileRecord,
+    data: bytes | None,
+    source: str | None = None,
+    dry_run: bool = False,
+    reraise: tuple[type[BaseException], ...] = (),
+) -> str:
+    """Write one parsed file (import_file) and return its status; a failure is kept as a
+    failed raw file with its one-line error. ``reraise``: errors to let through (a queue
+    worker retries transient database errors)."""
+    if data is None or (record.errors and not record.articles):
+        if data is not None and not dry_run:
+            from archive.importer import import_file
+
+            try:  # keep the raw bytes of a readable file, with its error
+                import_file(record, data, source)
+            except reraise:
+                raise
+            except Exception as exc:  # noqa: BLE001 - report, never a traceback
+                record.errors.append(
+                    one_line(
+                        f"{record.path}: its raw bytes could not be kept in the database "
+                        f"({type(exc).__name__}: {exc})"
+                    )
+                )
+        return "failed"
+    if dry_run:
+        if source:
+            for art in record.articles:
+                art.source = source
+        return "parsed"
+    from archive.importer import import_file
+
+    try:
+        return import_file(record, data, source)
+    except reraise:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
+        # The file's transaction was rolled back; say so and go on with the others.
+        record.errors.append(
+            one_line(
+                f"{record.path}: could not be written to the database "
+                f"({type(exc).__name__}: {exc}); its raw bytes are kept as a failed file, "
+                "run the import again"
+            )
+        )
+        kept = FileRecord(
+            path=record.path,
+            sha256=record.sha256,
+            encoding=record.encoding,
+            errors=record.errors,
+            text_chars=record.text_chars,
+            size=record.size,
+        )
+        try:
+            import_file(kept, data)
+        except Exception:  # noqa: BLE001 - the database itself is unusable; reported above
+            pass
+        return "failed"
 
 
 class Command(BaseCommand):
@@ -139,6 +236,12 @@ class Command(BaseCommand):
             help="JSON records: the field holding a role (text, title, published, url, "
             "source, author), e.g. --field text=details; repeatable; NAME may be a dotted path",
         )
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="store the raw bytes, then queue one task per file for the workers "
+            "(celery -A archive worker); follow them with manage.py import_status",
+        )
 
     def handle(self, *args, **opts):
         started = time.monotonic()
@@ -156,6 +259,10 @@ class Command(BaseCommand):
             files = [f for i, f in enumerate(files) if i % n == k - 1]
         if opts["workers"] < 1:
             raise CommandError("--workers must be at least 1", returncode=2)
+        if opts["enqueue"]:
+            if opts["dry_run"]:
+                raise CommandError("--enqueue writes; it cannot be a --dry-run", returncode=2)
+            return self._enqueue(files, problems, opts, started)
         if "-" in files and opts["workers"] > 1:
             opts["workers"] = 1  # stdin can be read by this process only
         report: list[dict] = []
@@ -201,6 +308,69 @@ class Command(BaseCommand):
         if any(entry["status"] == "failed" or entry["errors"] for entry in report):
             sys.exit(1)
 
+    def _enqueue(self, files, problems, opts, started):
+        """Keep each file's raw bytes as a queued raw file, then queue its task."""
+        from archive import queue
+        from archive.celery import app
+        from archive.tasks import import_raw_file
+
+        try:  # fail before storing anything when no worker could ever be told
+            with app.connection_for_write() as conn:
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.5)
+        except Exception as exc:  # noqa: BLE001 - kombu raises several kinds
+            raise CommandError(
+                f"the queue's broker ({app.conf.broker_url}) cannot be reached "
+                f"({type(exc).__name__}: {one_line(str(exc))}); start it (redis-server) "
+                "or set DIFANG_BROKER_URL",
+                returncode=1,
+            ) from None
+        counts = {"queued": 0, "unchanged": 0, "failed": 0}
+        report = []
+        for path, problem in problems:
+            report.append(
+                FileRecord(
+                    path=path, sha256="", encoding=None, errors=[f"{path}: {problem}"]
+                ).as_contract("failed")
+            )
+            counts["failed"] += 1
+        for path in files:
+            record = FileRecord(path="stdin.txt" if path == "-" else path, sha256="", encoding=None)
+            try:
+                data = read_bytes(path)
+            except TooLarge as exc:
+                record.errors.append(
+                    f"{path}: a file of {exc.args[0]:,} bytes or more, larger than one file "
+                    f"may be (DIFANG_MAX_EXPANDED_BYTES = "
+                    f"{limits.mb(limits.max_expanded_bytes())}); not read: split it"
+                )
+            except OSError as exc:
+                record.errors.append(f"{path}: cannot read the file ({exc.strerror or exc})")
+            if record.errors:
+                counts["failed"] += 1
+                report.append(record.as_contract("failed"))
+                continue
+            raw, status = queue.keep_queued(record.path, data)
+            record.sha256, record.size = raw.sha256, len(data)
+            if status == "queued":
+                import_raw_file.delay(raw.pk, opts["source"], opts["encoding"], opts["fields"])
+            counts[status] += 1
+            report.append(record.as_contract(status))
+        seconds = time.monotonic() - started
+        if opts["json"]:
+            self.stdout.write(json.dumps({"files": report}, ensure_ascii=False, indent=1))
+        else:
+            for entry in report:
+                self.stdout.write(f"{entry['status']:>9}  {entry['path']}")
+                for err in entry["errors"]:
+                    self.stdout.write(f"           {err}")
+        self.stderr.write(
+            f"{len(report)} files: {counts['queued']} queued, {counts['unchanged']} unchanged, "
+            f"{counts['failed']} failed in {seconds:.1f} s; manage.py import_status follows "
+            "the workers"
+        )
+        if counts["failed"]:
+            sys.exit(1)
+
     def _refresh_facets(self):
         """A large archive's list page shows stored facet counts: bring them up to date."""
         from archive.listing import limits, store_facet_counts
@@ -225,51 +395,7 @@ class Command(BaseCommand):
             yield from pool.map(parse_path, jobs, chunksize=4)
 
     def _store(self, record: FileRecord, data: bytes | None, opts) -> str:
-        if data is None or (record.errors and not record.articles):
-            if data is not None and not opts["dry_run"]:
-                from archive.importer import import_file
-
-                try:  # keep the raw bytes of a readable file, with its error
-                    import_file(record, data, opts["source"])
-                except Exception as exc:  # noqa: BLE001 - report, never a traceback
-                    record.errors.append(
-                        one_line(
-                            f"{record.path}: its raw bytes could not be kept in the database "
-                            f"({type(exc).__name__}: {exc})"
-                        )
-                    )
-            return "failed"
-        if opts["dry_run"]:
-            if opts["source"]:
-                for art in record.articles:
-                    art.source = opts["source"]
-            return "parsed"
-        from archive.importer import import_file
-
-        try:
-            return import_file(record, data, opts["source"])
-        except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the run
-            # The file's transaction was rolled back; say so and go on with the others.
-            record.errors.append(
-                one_line(
-                    f"{record.path}: could not be written to the database "
-                    f"({type(exc).__name__}: {exc}); its raw bytes are kept as a failed file, "
-                    "run the import again"
-                )
-            )
-            kept = FileRecord(
-                path=record.path,
-                sha256=record.sha256,
-                encoding=record.encoding,
-                errors=record.errors,
-                text_chars=record.text_chars,
-                size=record.size,
-            )
-            try:
-                import_file(kept, data)
-            except Exception:  # noqa: BLE001 - the database itself is unusable; reported above
-                pass
-            return "failed"
+        return store(record, data, opts["source"], opts["dry_run"])
 
     def _progress(self, total: int, opts):
         if opts["json"] or total < 2 or not sys.stderr.isatty():
