@@ -552,3 +552,12 @@ class FacetCounts(models.Model):
 
     def __str__(self):
         return f"{self.params or '全部'} ({self.total})"
+
+
+# Reprint clustering (issue 21) lives in its own module; importing it registers its models.
+from archive.reprints.models import (  # noqa: E402, F401
+    ReprintBand,
+    ReprintSignature,
+    Story,
+    StoryMember,
+)

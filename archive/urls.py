@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from archive import views
+from archive.reprints import views as reprint_views
 
 app_name = "archive"
 
@@ -15,6 +16,9 @@ public_patterns = [
     path("person/<int:pk>/", views.person, name="person"),
     path("source/<int:pk>/", views.source, name="source"),
     path("tag/<int:pk>/", views.tag, name="tag"),
+    path("reprints/", reprint_views.reprint_network, name="reprints"),
+    path("reprints/network.gexf", reprint_views.network_gexf, name="reprints_gexf"),
+    path("reprints/network.csv", reprint_views.network_csv, name="reprints_csv"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
 ]
 

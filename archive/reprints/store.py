@@ -1,0 +1,261 @@
+"""The ORM edge of reprint clustering: signature and band rows, stories, collapse.
+
+``cluster_article`` runs inside the importer's transaction for every new article: one
+indexed lookup of its band keys finds the candidates, ``core.is_reprint`` verifies them,
+and the article joins (or founds, or merges) a story. On PostgreSQL the importer's entity
+lock (``importer.serialise_entity_writes``) makes concurrent importers take turns, so two
+reprints imported at the same moment still find each other; SQLite has one writer anyway.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from archive.models import Article
+from archive.reprints import core
+from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryMember
+
+
+def candidates_query(keys: list[int], exclude: int | None = None):
+    """Articles sharing at least one band key: one lookup of the band index (repeats
+    are removed by the caller: a DISTINCT would let PostgreSQL walk the article index)."""
+    qs = ReprintBand.objects.filter(key__in=keys)
+    if exclude is not None:
+        qs = qs.exclude(article_id=exclude)
+    return qs.values_list("article_id", flat=True)
+
+
+def explain_candidates(keys: list[int]) -> str:
+    """The database's plan of the candidate lookup (to show that it uses the index)."""
+    return candidates_query(keys).explain()
+
+
+def sign(article: Article) -> tuple[core.Signature | None, bool]:
+    """Store the article's signature and band keys; return (signature, whether new)."""
+    if ReprintSignature.objects.filter(article_id=article.pk).exists():
+        return None, False
+    grams = core.shingles(article.body)
+    sig = core.signature_of_shingles(grams)
+    ReprintSignature.objects.create(
+        article_id=article.pk, values=sig.to_bytes() if sig else b"", shingles=len(grams)
+    )
+    if sig is not None:
+        ReprintBand.objects.bulk_create(
+            [ReprintBand(key=key, article_id=article.pk) for key in sig.band_keys()],
+            ignore_conflicts=True,
+        )
+    return sig, True
+
+
+def cluster_article(article: Article) -> Story | None:
+    """Sign a new article and put it in its story; a no-op for an article already signed.
+    Call inside a transaction. Returns the article's story, if it has one."""
+    from archive.importer import serialise_entity_writes
+
+    serialise_entity_writes()
+    sig, new = sign(article)
+    if not new or sig is None:
+        return None
+    ids = set(candidates_query(sig.band_keys(), exclude=article.pk))
+    if not ids:
+        return None
+    rows = ReprintSignature.objects.filter(article_id__in=ids).values_list("article_id", "values")
+    own: set[bytes] | None = None
+    matched: dict[int, float] = {}
+    for other_id, data in rows:
+        other = core.Signature.from_bytes(bytes(data))
+        if other is None:
+            continue
+
+        def exact(other_id=other_id):
+            nonlocal own
+            if own is None:
+                own = core.shingles(article.body)
+            body = Article.objects.values_list("body", flat=True).get(pk=other_id)
+            return core.jaccard(own, core.shingles(body))
+
+        ok, value = core.is_reprint(sig, other, exact)
+        if ok:
+            matched[other_id] = value
+    return join(article.pk, matched) if matched else None
+
+
+def join(article_id: int, matched: dict[int, float]) -> Story:
+    """Put an article in one story with the articles it matched (id -> similarity):
+    their stories merge, unless a curator made them (then it joins the best such one)."""
+    members = {m.article_id: m for m in StoryMember.objects.filter(article_id__in=matched)}
+    stories = {m.story_id for m in members.values()}
+    curated = set(Story.objects.filter(pk__in=stories, curated=True).values_list("pk", flat=True))
+    if curated:
+        best = max(
+            (m for m in members.values() if m.story_id in curated),
+            key=lambda m: matched[m.article_id],
+        )
+        target = Story.objects.get(pk=best.story_id)
+        merged = set()
+    elif stories:
+        target = Story.objects.get(pk=min(stories))
+        merged = stories - {target.pk}
+    else:
+        target = Story.objects.create()
+        merged = set()
+    if merged:
+        StoryMember.objects.filter(story_id__in=merged).update(story=target)
+        Story.objects.filter(pk__in=merged).delete()
+    loose = [pk for pk in matched if pk not in members]
+    StoryMember.objects.bulk_create(
+        [StoryMember(article_id=pk, story=target, similarity=matched[pk]) for pk in loose]
+        + [StoryMember(article_id=article_id, story=target, similarity=max(matched.values()))]
+    )
+    recompute(target)
+    return target
+
+
+def recompute(story: Story) -> None:
+    """Order a story's members again: its original, each one's rank and lag, its size.
+    A story left without members is deleted."""
+    rows = list(
+        StoryMember.objects.filter(story=story).values_list(
+            "article_id", "article__published", "rank", "is_original", "lag_days"
+        )
+    )
+    if not rows:
+        story.delete()
+        return
+    stored = {r[0]: r[2:] for r in rows}
+    order = core.story_order(core.Appearance(pk, published) for pk, published, *_ in rows)
+    changed = []
+    for appearance, rank, lag in order:
+        value = (rank, rank == 0, lag)
+        if stored[appearance.article_id] != value:
+            changed.append(
+                StoryMember(
+                    article_id=appearance.article_id,
+                    story=story,
+                    rank=rank,
+                    is_original=rank == 0,
+                    lag_days=lag,
+                )
+            )
+    if changed:
+        StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
+    first = order[0][0]
+    story.original_id = first.article_id
+    story.size = len(order)
+    story.first_published = first.published
+    story.save()
+
+
+# --- Reading: what pages and the listing engine need ------------------------------------
+
+
+def collapse(articles, within: bool = True):
+    """Each story once. ``within``: keep, per story, the earliest member that is in the
+    queryset itself (a filter on a reprinting outlet still shows its reprints); else keep
+    only the stories' originals. Articles in no story always stay. Both are one anti-join
+    on the primary key and the (story, rank) index."""
+    if not within:
+        return articles.filter(Q(story_member__isnull=True) | Q(story_member__is_original=True))
+    earlier = articles.order_by().filter(
+        story_member__story=OuterRef("story_member__story"),
+        story_member__rank__lt=OuterRef("story_member__rank"),
+    )
+    return articles.exclude(Exists(earlier))
+
+
+def with_reprint_counts(articles, public: bool = True):
+    """Annotate ``reprints``: the other members of each article's story (public ones only
+    by default), 0 for an article in no story."""
+    others = StoryMember.objects.filter(story=OuterRef("story_member__story")).exclude(
+        article=OuterRef("pk")
+    )
+    if public:
+        others = others.filter(article__review_status=Article.ReviewStatus.PUBLISHED)
+    count = others.order_by().values("story").annotate(n=Count("pk")).values("n")
+    return articles.annotate(
+        reprints=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+    )
+
+
+def appearances(article: Article) -> list[dict]:
+    """The other public appearances of an article's story, earliest first: outlet, date,
+    lag from the original, whether it is the original."""
+    member = StoryMember.objects.filter(article_id=article.pk).first()
+    if member is None:
+        return []
+    rows = (
+        StoryMember.objects.filter(
+            story_id=member.story_id, article__review_status=Article.ReviewStatus.PUBLISHED
+        )
+        .exclude(article_id=article.pk)
+        .select_related("article__source")
+        .order_by("rank")
+    )
+    return [
+        {
+            "article": m.article,
+            "source": m.article.source,
+            "published": m.article.published,
+            "lag_days": m.lag_days,
+            "is_original": m.is_original,
+        }
+        for m in rows
+    ]
+
+
+def source_relations(source_id: int) -> dict:
+    """Whom a source reprints and who reprints it: per other outlet, stories and the
+    median lag in days (public articles only)."""
+    public = Article.ReviewStatus.PUBLISHED
+    reprints = StoryMember.objects.filter(
+        article__source_id=source_id, is_original=False, article__review_status=public
+    ).exclude(story__original__source_id=source_id)
+    reprinted = StoryMember.objects.filter(
+        story__original__source_id=source_id,
+        story__original__review_status=public,
+        is_original=False,
+        article__review_status=public,
+        article__source__isnull=False,
+    ).exclude(article__source_id=source_id)
+
+    def table(rows):
+        by: dict[tuple[int, str], list] = defaultdict(list)
+        for pk, name, lag in rows:
+            by[(pk, name)].append(lag)
+        out = [
+            {
+                "source_id": pk,
+                "source": name,
+                "stories": len(lags),
+                "median_lag_days": core.median([x for x in lags if x is not None]),
+            }
+            for (pk, name), lags in by.items()
+        ]
+        return sorted(out, key=lambda r: (-r["stories"], r["source"]))
+
+    return {
+        "reprints": table(
+            reprints.filter(story__original__source__isnull=False).values_list(
+                "story__original__source_id", "story__original__source__name", "lag_days"
+            )
+        ),
+        "reprinted_by": table(
+            reprinted.values_list("article__source_id", "article__source__name", "lag_days")
+        ),
+    }
+
+
+def network_rows():
+    """(story, source id, source name, lag) of every public member with an outlet, in
+    story and rank order, for network.build."""
+    return (
+        StoryMember.objects.filter(
+            article__review_status=Article.ReviewStatus.PUBLISHED, article__source__isnull=False
+        )
+        .order_by("story_id", "rank")
+        .values_list("story_id", "article__source_id", "article__source__name", "lag_days")
+        .iterator(chunk_size=5000)
+    )
