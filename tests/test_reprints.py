@@ -235,3 +235,54 @@ def test_backfill_clusters_an_archive_imported_without_clustering(tmp_path, corp
     assert clusters() == expected_clusters(corpus)
     call_command("cluster_reprints", stdout=io.StringIO(), stderr=err)
     assert clusters() == expected_clusters(corpus)
+
+
+def test_a_curator_splits_a_member_out_and_merges_stories_back_with_history(
+    admin_client, tmp_path, corpus
+):
+    import_raw(write_docs(tmp_path / "all", corpus))
+    story = Story.objects.filter(size__gte=3).first()
+    page = admin_client.get(f"/admin/archive/story/{story.pk}/change/").content.decode()
+    for member in story.members.select_related("article"):
+        assert member.article.title in page
+    moved = story.members.exclude(is_original=True).first()
+    response = admin_client.post(
+        "/admin/archive/storymember/",
+        {"action": "split_out", "_selected_action": [moved.pk], "index": 0},
+    )
+    assert response.status_code == 302
+    moved.refresh_from_db()
+    assert moved.story_id != story.pk and moved.is_original and moved.lag_days == 0
+    story.refresh_from_db()
+    assert story.curated and story.size == story.members.count()
+    # The move is in the member's history, with the curator who made it.
+    history = list(moved.history.order_by("history_date"))
+    assert history[-1].story_id == moved.story_id and history[-1].history_user is not None
+    response = admin_client.post(
+        "/admin/archive/story/",
+        {"action": "merge_stories", "_selected_action": [story.pk, moved.story_id], "index": 0},
+    )
+    assert response.status_code == 302
+    moved.refresh_from_db()
+    story.refresh_from_db()
+    assert moved.story_id == story.pk and not moved.is_original
+    assert story.size == story.members.count() >= 3
+    assert Story.history.filter(id=story.pk).exists()
+
+
+def test_a_story_a_curator_split_is_not_merged_again_by_the_next_import(tmp_path, corpus):
+    from archive.reprints import curation
+
+    docs = sorted(corpus, key=lambda d: d.key)
+    story_docs = {}
+    for d in docs:
+        story_docs.setdefault(d.story, []).append(d)
+    big = next(v for v in story_docs.values() if len(v) >= 4)
+    import_raw(write_docs(tmp_path / "one", big[:-1]))
+    story = Story.objects.get()
+    curation.split(story.members.exclude(is_original=True)[:1])
+    before = clusters()
+    import_raw(write_docs(tmp_path / "two", big[-1:]))
+    after = clusters()
+    # The new reprint joined one of the two stories; the two stayed apart.
+    assert len(after) == len(before) == 2

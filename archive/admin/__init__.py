@@ -17,6 +17,7 @@ One module per area; importing them here registers every model's admin:
 - ``sources``: sources, tags and article-tag links
 - ``rawfiles``: raw files, the upload page and occurrences (where an article came from)
 - ``facet_counts``: the stored facet counts of large filters
+- ``reprints``: stories of reprints, their members, split and merge
 """
 
 from archive.admin import (  # noqa: F401 (imported to register the admins)
@@ -26,5 +27,6 @@ from archive.admin import (  # noqa: F401 (imported to register the admins)
     people,
     places,
     rawfiles,
+    reprints,
     sources,
 )
