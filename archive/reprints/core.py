@@ -51,16 +51,35 @@ def normalise(body: str) -> str:
     return _NOT_WORD.sub("", simplified(body)).lower()
 
 
-def shingles(body: str) -> set[bytes]:
-    """The character shingles of a body (empty when it is shorter than MIN_CHARS)."""
+def shingles(body: str) -> frozenset[int]:
+    """The body's character shingles, each as a stable 64-bit hash (empty when the body is
+    shorter than MIN_CHARS). Hashed with numpy in one pass: the same text gives the same
+    numbers in every process (Python's own hash() is salted per process)."""
     text = normalise(body)
     if len(text) < MIN_CHARS:
-        return set()
-    return {text[i : i + SHINGLE].encode("utf-8") for i in range(len(text) - SHINGLE + 1)}
+        return frozenset()
+    points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    n = len(points) - SHINGLE + 1
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(SHINGLE):
+            h = h * np.uint64(0x100000001B3) + points[j : j + n]
+        # splitmix64's finaliser spreads the bits
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return frozenset(np.unique(h).tolist())
 
 
-def jaccard(a: set, b: set) -> float:
-    """Exact Jaccard similarity of two sets (0 when both are empty)."""
+def _low32(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+def jaccard(a: frozenset, b: frozenset) -> float:
+    """Exact Jaccard similarity of two shingle sets (0 when both are empty); exact up to
+    64-bit hash collisions, which are vanishingly rare among a few thousand shingles."""
     if not a and not b:
         return 0.0
     inter = len(a & b)
@@ -97,11 +116,14 @@ class Signature:
         return keys
 
 
-def signature_of_shingles(grams: set[bytes]) -> Signature | None:
+def signature_of_shingles(grams: frozenset[int]) -> Signature | None:
+    """The MinHash of shingle hashes (datasketch, fed their low 32 bits)."""
     if not grams:
         return None
-    m = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
-    m.update_batch(sorted(grams))
+    m = MinHash(
+        num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME, hashfunc=_low32
+    )
+    m.update_batch(grams)
     return Signature(np.asarray(LeanMinHash(m).hashvalues, dtype=np.uint64))
 
 

@@ -30,56 +30,47 @@ def candidates_query(keys: list[int], exclude: int | None = None):
 
 def explain_candidates(keys: list[int]) -> str:
     """The database's plan of the candidate lookup (to show that it uses the index)."""
-    return candidates_query(keys).explain()
+    return candidate_signatures(keys).explain()
 
 
-def sign(article: Article) -> tuple[core.Signature | None, bool]:
-    """Store the article's signature and band keys; return (signature, whether new)."""
-    if ReprintSignature.objects.filter(article_id=article.pk).exists():
-        return None, False
+def candidate_signatures(keys: list[int]):
+    """(article id, signature bytes) of every article sharing a band key with ``keys``:
+    the band index lookup and the signatures' primary keys, in one query."""
+    return ReprintSignature.objects.filter(
+        article_id__in=ReprintBand.objects.filter(key__in=keys).values("article_id")
+    ).values_list("article_id", "values")
+
+
+def cluster_article(article: Article) -> Story | None:
+    """Sign an article that has no signature yet and put it in its story (the importer
+    calls it for each new article, the backfill for each unsigned one). Call inside a
+    transaction that holds the importer's entity lock (``serialise_entity_writes``: the
+    importer took it to link the article's entities; the backfill takes it per batch).
+    Returns the article's story, if it has one."""
     grams = core.shingles(article.body)
     sig = core.signature_of_shingles(grams)
+    matched: dict[int, float] = {}
+    if sig is not None:
+        keys = sig.band_keys()
+        for other_id, data in candidate_signatures(keys):
+            other = core.Signature.from_bytes(bytes(data))
+            if other is None or other_id == article.pk:
+                continue
+
+            def exact(other_id=other_id):
+                body = Article.objects.values_list("body", flat=True).get(pk=other_id)
+                return core.jaccard(grams, core.shingles(body))
+
+            ok, value = core.is_reprint(sig, other, exact)
+            if ok:
+                matched[other_id] = value
     ReprintSignature.objects.create(
         article_id=article.pk, values=sig.to_bytes() if sig else b"", shingles=len(grams)
     )
     if sig is not None:
         ReprintBand.objects.bulk_create(
-            [ReprintBand(key=key, article_id=article.pk) for key in sig.band_keys()],
-            ignore_conflicts=True,
+            [ReprintBand(key=key, article_id=article.pk) for key in keys]
         )
-    return sig, True
-
-
-def cluster_article(article: Article) -> Story | None:
-    """Sign a new article and put it in its story; a no-op for an article already signed.
-    Call inside a transaction. Returns the article's story, if it has one."""
-    from archive.importer import serialise_entity_writes
-
-    serialise_entity_writes()
-    sig, new = sign(article)
-    if not new or sig is None:
-        return None
-    ids = set(candidates_query(sig.band_keys(), exclude=article.pk))
-    if not ids:
-        return None
-    rows = ReprintSignature.objects.filter(article_id__in=ids).values_list("article_id", "values")
-    own: set[bytes] | None = None
-    matched: dict[int, float] = {}
-    for other_id, data in rows:
-        other = core.Signature.from_bytes(bytes(data))
-        if other is None:
-            continue
-
-        def exact(other_id=other_id):
-            nonlocal own
-            if own is None:
-                own = core.shingles(article.body)
-            body = Article.objects.values_list("body", flat=True).get(pk=other_id)
-            return core.jaccard(own, core.shingles(body))
-
-        ok, value = core.is_reprint(sig, other, exact)
-        if ok:
-            matched[other_id] = value
     return join(article.pk, matched) if matched else None
 
 
