@@ -40,7 +40,7 @@
       layout: "force",
       roam: true,
       draggable: true,
-      force: { repulsion: 260, edgeLength: [60, 180], gravity: 0.08, layoutAnimation: false },
+      force: { repulsion: 900, edgeLength: [120, 320], gravity: 0.05, layoutAnimation: false },
       data: nodes,
       links: links,
       label: { position: "right", fontSize: 12 },
