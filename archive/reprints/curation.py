@@ -24,8 +24,8 @@ def split(members) -> Story:
         previous = Story.objects.filter(pk=pk).first()
         if previous is not None:
             previous.curated = True
-            recompute(previous)
-    recompute(story)
+            recompute(previous, record=True)
+    recompute(story, record=True)
     return story
 
 
@@ -44,5 +44,5 @@ def merge(stories) -> Story:
             member.save()
         story.delete()
     keep.curated = True
-    recompute(keep)
+    recompute(keep, record=True)
     return keep

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from archive.models import Article
 from archive.reprints import core
@@ -64,14 +66,25 @@ def cluster_article(article: Article) -> Story | None:
             ok, value = core.is_reprint(sig, other, exact)
             if ok:
                 matched[other_id] = value
-    ReprintSignature.objects.create(
-        article_id=article.pk, values=sig.to_bytes() if sig else b"", shingles=len(grams)
-    )
-    if sig is not None:
-        ReprintBand.objects.bulk_create(
-            [ReprintBand(key=key, article_id=article.pk) for key in keys]
-        )
+    save_signature(article.pk, sig, len(grams), keys if sig is not None else [])
     return join(article.pk, matched) if matched else None
+
+
+def save_signature(article_id: int, sig, shingles: int, keys: list[int]) -> None:
+    """The signature row and the band keys; on PostgreSQL one statement for both."""
+    values = sig.to_bytes() if sig is not None else b""
+    if connection.vendor == "postgresql" and keys:
+        signatures, bands = ReprintSignature._meta.db_table, ReprintBand._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH s AS (INSERT INTO {signatures} (article_id, values, shingles) "
+                f"VALUES (%s, %s, %s)) INSERT INTO {bands} (key, article_id) "
+                f"SELECT unnest(%s::bigint[]), %s",
+                [article_id, values, shingles, keys, article_id],
+            )
+        return
+    ReprintSignature.objects.create(article_id=article_id, values=values, shingles=shingles)
+    ReprintBand.objects.bulk_create([ReprintBand(key=key, article_id=article_id) for key in keys])
 
 
 def join(article_id: int, matched: dict[int, float]) -> Story:
@@ -91,7 +104,8 @@ def join(article_id: int, matched: dict[int, float]) -> Story:
         target = Story.objects.get(pk=min(stories))
         merged = stories - {target.pk}
     else:
-        target = Story.objects.create()
+        # bulk_create: an automatic story has no history row; curators' changes do
+        target = Story.objects.bulk_create([Story()])[0]
         merged = set()
     if merged:
         StoryMember.objects.filter(story_id__in=merged).update(story=target)
@@ -105,9 +119,10 @@ def join(article_id: int, matched: dict[int, float]) -> Story:
     return target
 
 
-def recompute(story: Story) -> None:
+def recompute(story: Story, record: bool = False) -> None:
     """Order a story's members again: its original, each one's rank and lag, its size.
-    A story left without members is deleted."""
+    A story left without members is deleted. ``record``: save the story with a history
+    row (a curator's change); automatic clustering updates it in place."""
     rows = list(
         StoryMember.objects.filter(story=story).values_list(
             "article_id", "article__published", "rank", "is_original", "lag_days"
@@ -137,7 +152,15 @@ def recompute(story: Story) -> None:
     story.original_id = first.article_id
     story.size = len(order)
     story.first_published = first.published
-    story.save()
+    if record:
+        story.save()
+    else:
+        Story.objects.filter(pk=story.pk).update(
+            original_id=story.original_id,
+            size=story.size,
+            first_published=story.first_published,
+            updated_at=timezone.now(),
+        )
 
 
 # --- Reading: what pages and the listing engine need ------------------------------------
