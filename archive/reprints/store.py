@@ -32,15 +32,19 @@ def candidates_query(keys: list[int], exclude: int | None = None):
 
 def explain_candidates(keys: list[int]) -> str:
     """The database's plan of the candidate lookup (to show that it uses the index)."""
-    return candidate_signatures(keys).explain()
+    return candidates_query(keys).explain()
 
 
-def candidate_signatures(keys: list[int]):
+def candidate_signatures(keys: list[int]) -> list[tuple[int, bytes]]:
     """(article id, signature bytes) of every article sharing a band key with ``keys``:
-    the band index lookup and the signatures' primary keys, in one query."""
-    return ReprintSignature.objects.filter(
-        article_id__in=ReprintBand.objects.filter(key__in=keys).values("article_id")
-    ).values_list("article_id", "values")
+    one lookup of the band index, then the candidates' signatures by primary key (as one
+    query the planner may hash-join a sequential scan of all signatures instead)."""
+    ids = sorted(set(candidates_query(keys)))
+    if not ids:
+        return []
+    return list(
+        ReprintSignature.objects.filter(article_id__in=ids).values_list("article_id", "values")
+    )
 
 
 def cluster_article(article: Article) -> Story | None:
@@ -89,34 +93,67 @@ def save_signature(article_id: int, sig, shingles: int, keys: list[int]) -> None
 
 def join(article_id: int, matched: dict[int, float]) -> Story:
     """Put an article in one story with the articles it matched (id -> similarity):
-    their stories merge, unless a curator made them (then it joins the best such one)."""
-    members = {m.article_id: m for m in StoryMember.objects.filter(article_id__in=matched)}
-    stories = {m.story_id for m in members.values()}
-    curated = set(Story.objects.filter(pk__in=stories, curated=True).values_list("pk", flat=True))
-    if curated:
-        best = max(
-            (m for m in members.values() if m.story_id in curated),
-            key=lambda m: matched[m.article_id],
-        )
-        target = Story.objects.get(pk=best.story_id)
-        merged = set()
-    elif stories:
-        target = Story.objects.get(pk=min(stories))
-        merged = stories - {target.pk}
-    else:
-        # bulk_create: an automatic story has no history row; curators' changes do
-        target = Story.objects.bulk_create([Story()])[0]
-        merged = set()
-    if merged:
-        StoryMember.objects.filter(story_id__in=merged).update(story=target)
-        Story.objects.filter(pk__in=merged).delete()
-    loose = [pk for pk in matched if pk not in members]
-    StoryMember.objects.bulk_create(
-        [StoryMember(article_id=pk, story=target, similarity=matched[pk]) for pk in loose]
-        + [StoryMember(article_id=article_id, story=target, similarity=max(matched.values()))]
+    their stories merge, unless a curator made them (then it joins the best such one).
+    Ranks and lags are computed here, so a new story is two inserts and joining one a
+    select and an insert or two (an import is usually its story's latest member)."""
+    rows = Article.objects.filter(pk__in=[*matched, article_id]).values_list(
+        "pk", "published", "story_member__story_id", "story_member__story__curated"
     )
-    recompute(target)
-    return target
+    info = {pk: (published, story, curated) for pk, published, story, curated in rows}
+    stories = {story for _, story, _ in info.values() if story}
+    curated = {story for _, story, cur in info.values() if story and cur}
+    if curated:
+        best = max((pk for pk in matched if info[pk][1] in curated), key=matched.get)
+        target, merged = info[best][1], set()
+    elif stories:
+        target = min(stories)
+        merged = stories - {target}
+    else:
+        target, merged = None, set()
+    if merged:
+        StoryMember.objects.filter(story_id__in=merged).update(story_id=target)
+        Story.objects.filter(pk__in=merged).delete()
+    existing = {}
+    if target is not None:
+        existing = {
+            pk: (published, rank, lag)
+            for pk, published, rank, lag in StoryMember.objects.filter(story_id=target).values_list(
+                "article_id", "article__published", "rank", "lag_days"
+            )
+        }
+    new = [pk for pk, (_, story, _) in info.items() if story is None]
+    appearances = [core.Appearance(pk, v[0]) for pk, v in existing.items()]
+    appearances += [core.Appearance(pk, info[pk][0]) for pk in new]
+    order = core.story_order(appearances)
+    first = order[0][0]
+    fields = {
+        "original_id": first.article_id,
+        "size": len(order),
+        "first_published": first.published,
+    }
+    if target is None:
+        # bulk_create: an automatic story has no history row; curators' changes do
+        story = Story.objects.bulk_create([Story(**fields)])[0]
+    else:
+        Story.objects.filter(pk=target).update(**fields, updated_at=timezone.now())
+        story = Story(pk=target, **fields)
+    best_similarity = max(matched.values())
+    created, changed = [], []
+    for appearance, rank, lag in order:
+        pk = appearance.article_id
+        member = StoryMember(
+            article_id=pk, story=story, rank=rank, is_original=rank == 0, lag_days=lag
+        )
+        if pk in existing:
+            if existing[pk][1:] != (rank, lag):
+                changed.append(member)
+        else:
+            member.similarity = matched.get(pk, best_similarity)
+            created.append(member)
+    if changed:
+        StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
+    StoryMember.objects.bulk_create(created)
+    return story
 
 
 def recompute(story: Story, record: bool = False) -> None:
