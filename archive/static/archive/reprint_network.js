@@ -40,7 +40,7 @@
       layout: "force",
       roam: true,
       draggable: true,
-      force: { repulsion: 900, edgeLength: [120, 320], gravity: 0.05, layoutAnimation: false },
+      force: { repulsion: 450, edgeLength: [80, 200], gravity: 0.12, layoutAnimation: false },
       data: nodes,
       links: links,
       label: { position: "right", fontSize: 12 },
