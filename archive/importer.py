@@ -125,6 +125,10 @@ def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = Non
             repairs=rec.repairs,
         )
         link_entities(article, rec)
+        if getattr(settings, "DIFANG_CLUSTER_REPRINTS", True):
+            from archive.reprints.store import cluster_article
+
+            cluster_article(article)  # one indexed lookup of its MinHash band keys
     Occurrence.objects.get_or_create(
         article=article,
         raw_file=raw,

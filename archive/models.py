@@ -645,3 +645,12 @@ class ContentHashAlias(models.Model):
 
     def __str__(self):
         return f"{self.content_hash[:12]} → {self.article_id}"
+
+
+# Reprint clustering (issue 21) lives in its own module; importing it registers its models.
+from archive.reprints.models import (  # noqa: E402, F401
+    ReprintBand,
+    ReprintSignature,
+    Story,
+    StoryMember,
+)

@@ -222,6 +222,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whether the importer marks new articles as published (public) or leaves them for review.
 DIFANG_PUBLISH_ON_IMPORT = env_flag("DIFANG_PUBLISH_ON_IMPORT", default=True)
+# Cluster reprints at import (MinHash + LSH, archive/reprints/); off only to measure its cost.
+DIFANG_CLUSTER_REPRINTS = env_flag("DIFANG_CLUSTER_REPRINTS", default=True)
 # Seconds a whole public page stays cached; its key moves with every data change, so a
 # page is never stale (see archive/web.py). 0 turns the page cache off.
 DIFANG_PAGE_CACHE_SECONDS = int(os.environ.get("DIFANG_PAGE_CACHE_SECONDS", "60"))

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from archive import views
 from archive.oai import views as oai_views
+from archive.reprints import views as reprint_views
 from archive.research import views as research
 
 app_name = "archive"
@@ -22,6 +23,9 @@ public_patterns = [
     path("coverage/", research.coverage, name="coverage"),
     path("people/", research.people, name="people"),
     path("quotes/", research.quotes, name="quotes"),
+    path("reprints/", reprint_views.reprint_network, name="reprints"),
+    path("reprints/network.gexf", reprint_views.network_gexf, name="reprints_gexf"),
+    path("reprints/network.csv", reprint_views.network_csv, name="reprints_csv"),
     path("lang/<str:code>/", views.set_language, name="set_language"),
     path("oai/", oai_views.endpoint, name="oai"),
 ]

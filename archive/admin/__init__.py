@@ -20,6 +20,7 @@ One module per area; importing them here registers every model's admin:
 - ``review``: a raw file's parse reviewed beside its articles, the fixes (split, merge,
   discarded pieces, title, people, quotes, places; ``archive.review_ops``), the review
   queue, the log of fixes (revertible) and a curator's numbers of the day
+- ``reprints``: stories of reprints, their members, split and merge
 """
 
 from archive.admin import (  # noqa: F401 (imported to register the admins)
@@ -29,6 +30,7 @@ from archive.admin import (  # noqa: F401 (imported to register the admins)
     people,
     places,
     rawfiles,
+    reprints,
     review,
     sources,
 )

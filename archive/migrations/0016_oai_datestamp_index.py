@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0013_review"),
+        ("archive", "0015_reprints"),
     ]
 
     operations = [

@@ -1,0 +1,312 @@
+"""The ORM edge of reprint clustering: signature and band rows, stories, collapse.
+
+``cluster_article`` runs inside the importer's transaction for every new article: one
+indexed lookup of its band keys finds the candidates, ``core.is_reprint`` verifies them,
+and the article joins (or founds, or merges) a story. On PostgreSQL the importer's entity
+lock (``importer.serialise_entity_writes``) makes concurrent importers take turns, so two
+reprints imported at the same moment still find each other; SQLite has one writer anyway.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from archive.models import Article
+from archive.reprints import core
+from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryMember
+
+
+def candidates_query(keys: list[int], exclude: int | None = None):
+    """Articles sharing at least one band key: one lookup of the band index (repeats
+    are removed by the caller: a DISTINCT would let PostgreSQL walk the article index)."""
+    qs = ReprintBand.objects.filter(key__in=keys)
+    if exclude is not None:
+        qs = qs.exclude(article_id=exclude)
+    return qs.values_list("article_id", flat=True)
+
+
+def explain_candidates(keys: list[int]) -> str:
+    """The database's plan of the candidate lookup (to show that it uses the index)."""
+    return candidates_query(keys).explain()
+
+
+def candidate_signatures(keys: list[int]) -> list[tuple[int, bytes]]:
+    """(article id, signature bytes) of every article sharing a band key with ``keys``:
+    one lookup of the band index, then the candidates' signatures by primary key (as one
+    query the planner may hash-join a sequential scan of all signatures instead)."""
+    ids = sorted(set(candidates_query(keys)))
+    if not ids:
+        return []
+    return list(
+        ReprintSignature.objects.filter(article_id__in=ids).values_list("article_id", "values")
+    )
+
+
+def cluster_article(article: Article) -> Story | None:
+    """Sign an article that has no signature yet and put it in its story (the importer
+    calls it for each new article, the backfill for each unsigned one). Call inside a
+    transaction that holds the importer's entity lock (``serialise_entity_writes``: the
+    importer took it to link the article's entities; the backfill takes it per batch).
+    Returns the article's story, if it has one."""
+    grams = core.shingles(article.body)
+    sig = core.signature_of_shingles(grams)
+    matched: dict[int, float] = {}
+    if sig is not None:
+        keys = sig.band_keys()
+        for other_id, data in candidate_signatures(keys):
+            other = core.Signature.from_bytes(bytes(data))
+            if other is None or other_id == article.pk:
+                continue
+
+            def exact(other_id=other_id):
+                body = Article.objects.values_list("body", flat=True).get(pk=other_id)
+                return core.jaccard(grams, core.shingles(body))
+
+            ok, value = core.is_reprint(sig, other, exact)
+            if ok:
+                matched[other_id] = value
+    save_signature(article.pk, sig, len(grams), keys if sig is not None else [])
+    return join(article.pk, matched) if matched else None
+
+
+def save_signature(article_id: int, sig, shingles: int, keys: list[int]) -> None:
+    """The signature row and the band keys; on PostgreSQL one statement for both."""
+    values = sig.to_bytes() if sig is not None else b""
+    if connection.vendor == "postgresql" and keys:
+        signatures, bands = ReprintSignature._meta.db_table, ReprintBand._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH s AS (INSERT INTO {signatures} (article_id, values, shingles) "
+                f"VALUES (%s, %s, %s)) INSERT INTO {bands} (key, article_id) "
+                f"SELECT unnest(%s::bigint[]), %s",
+                [article_id, values, shingles, keys, article_id],
+            )
+        return
+    ReprintSignature.objects.create(article_id=article_id, values=values, shingles=shingles)
+    ReprintBand.objects.bulk_create([ReprintBand(key=key, article_id=article_id) for key in keys])
+
+
+def join(article_id: int, matched: dict[int, float]) -> Story:
+    """Put an article in one story with the articles it matched (id -> similarity):
+    their stories merge, unless a curator made them (then it joins the best such one).
+    Ranks and lags are computed here, so a new story is two inserts and joining one a
+    select and an insert or two (an import is usually its story's latest member)."""
+    rows = Article.objects.filter(pk__in=[*matched, article_id]).values_list(
+        "pk", "published", "story_member__story_id", "story_member__story__curated"
+    )
+    info = {pk: (published, story, curated) for pk, published, story, curated in rows}
+    stories = {story for _, story, _ in info.values() if story}
+    curated = {story for _, story, cur in info.values() if story and cur}
+    if curated:
+        best = max((pk for pk in matched if info[pk][1] in curated), key=matched.get)
+        target, merged = info[best][1], set()
+    elif stories:
+        target = min(stories)
+        merged = stories - {target}
+    else:
+        target, merged = None, set()
+    if merged:
+        StoryMember.objects.filter(story_id__in=merged).update(story_id=target)
+        Story.objects.filter(pk__in=merged).delete()
+    existing = {}
+    if target is not None:
+        existing = {
+            pk: (published, rank, lag)
+            for pk, published, rank, lag in StoryMember.objects.filter(story_id=target).values_list(
+                "article_id", "article__published", "rank", "lag_days"
+            )
+        }
+    new = [pk for pk, (_, story, _) in info.items() if story is None]
+    appearances = [core.Appearance(pk, v[0]) for pk, v in existing.items()]
+    appearances += [core.Appearance(pk, info[pk][0]) for pk in new]
+    order = core.story_order(appearances)
+    first = order[0][0]
+    fields = {
+        "original_id": first.article_id,
+        "size": len(order),
+        "first_published": first.published,
+    }
+    if target is None:
+        # bulk_create: an automatic story has no history row; curators' changes do
+        story = Story.objects.bulk_create([Story(**fields)])[0]
+    else:
+        Story.objects.filter(pk=target).update(**fields, updated_at=timezone.now())
+        story = Story(pk=target, **fields)
+    best_similarity = max(matched.values())
+    created, changed = [], []
+    for appearance, rank, lag in order:
+        pk = appearance.article_id
+        member = StoryMember(
+            article_id=pk, story=story, rank=rank, is_original=rank == 0, lag_days=lag
+        )
+        if pk in existing:
+            if existing[pk][1:] != (rank, lag):
+                changed.append(member)
+        else:
+            member.similarity = matched.get(pk, best_similarity)
+            created.append(member)
+    if changed:
+        StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
+    StoryMember.objects.bulk_create(created)
+    return story
+
+
+def recompute(story: Story, record: bool = False) -> None:
+    """Order a story's members again: its original, each one's rank and lag, its size.
+    A story left without members is deleted. ``record``: save the story with a history
+    row (a curator's change); automatic clustering updates it in place."""
+    rows = list(
+        StoryMember.objects.filter(story=story).values_list(
+            "article_id", "article__published", "rank", "is_original", "lag_days"
+        )
+    )
+    if not rows:
+        story.delete()
+        return
+    stored = {r[0]: r[2:] for r in rows}
+    order = core.story_order(core.Appearance(pk, published) for pk, published, *_ in rows)
+    changed = []
+    for appearance, rank, lag in order:
+        value = (rank, rank == 0, lag)
+        if stored[appearance.article_id] != value:
+            changed.append(
+                StoryMember(
+                    article_id=appearance.article_id,
+                    story=story,
+                    rank=rank,
+                    is_original=rank == 0,
+                    lag_days=lag,
+                )
+            )
+    if changed:
+        StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
+    first = order[0][0]
+    story.original_id = first.article_id
+    story.size = len(order)
+    story.first_published = first.published
+    if record:
+        story.save()
+    else:
+        Story.objects.filter(pk=story.pk).update(
+            original_id=story.original_id,
+            size=story.size,
+            first_published=story.first_published,
+            updated_at=timezone.now(),
+        )
+
+
+# --- Reading: what pages and the listing engine need ------------------------------------
+
+
+def collapse(articles, within: bool = True):
+    """Each story once. ``within``: keep, per story, the earliest member that is in the
+    queryset itself (a filter on a reprinting outlet still shows its reprints); else keep
+    only the stories' originals. Articles in no story always stay. Both are one anti-join
+    on the primary key and the (story, rank) index."""
+    if not within:
+        return articles.filter(Q(story_member__isnull=True) | Q(story_member__is_original=True))
+    earlier = articles.order_by().filter(
+        story_member__story=OuterRef("story_member__story"),
+        story_member__rank__lt=OuterRef("story_member__rank"),
+    )
+    return articles.exclude(Exists(earlier))
+
+
+def with_reprint_counts(articles, public: bool = True):
+    """Annotate ``reprints``: the other members of each article's story (public ones only
+    by default), 0 for an article in no story."""
+    others = StoryMember.objects.filter(story=OuterRef("story_member__story")).exclude(
+        article=OuterRef("pk")
+    )
+    if public:
+        others = others.filter(article__review_status=Article.ReviewStatus.PUBLISHED)
+    count = others.order_by().values("story").annotate(n=Count("pk")).values("n")
+    return articles.annotate(
+        reprints=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+    )
+
+
+def appearances(article: Article) -> list[dict]:
+    """The other public appearances of an article's story, earliest first: outlet, date,
+    lag from the original, whether it is the original."""
+    member = StoryMember.objects.filter(article_id=article.pk).first()
+    if member is None:
+        return []
+    rows = (
+        StoryMember.objects.filter(
+            story_id=member.story_id, article__review_status=Article.ReviewStatus.PUBLISHED
+        )
+        .exclude(article_id=article.pk)
+        .select_related("article__source")
+        .order_by("rank")
+    )
+    return [
+        {
+            "article": m.article,
+            "source": m.article.source,
+            "published": m.article.published,
+            "lag_days": m.lag_days,
+            "is_original": m.is_original,
+        }
+        for m in rows
+    ]
+
+
+def source_relations(source_id: int) -> dict:
+    """Whom a source reprints and who reprints it: per other outlet, stories and the
+    median lag in days (public articles only)."""
+    public = Article.ReviewStatus.PUBLISHED
+    reprints = StoryMember.objects.filter(
+        article__source_id=source_id, is_original=False, article__review_status=public
+    ).exclude(story__original__source_id=source_id)
+    reprinted = StoryMember.objects.filter(
+        story__original__source_id=source_id,
+        story__original__review_status=public,
+        is_original=False,
+        article__review_status=public,
+        article__source__isnull=False,
+    ).exclude(article__source_id=source_id)
+
+    def table(rows):
+        by: dict[tuple[int, str], list] = defaultdict(list)
+        for pk, name, lag in rows:
+            by[(pk, name)].append(lag)
+        out = [
+            {
+                "source_id": pk,
+                "source": name,
+                "stories": len(lags),
+                "median_lag_days": core.median([x for x in lags if x is not None]),
+            }
+            for (pk, name), lags in by.items()
+        ]
+        return sorted(out, key=lambda r: (-r["stories"], r["source"]))
+
+    return {
+        "reprints": table(
+            reprints.filter(story__original__source__isnull=False).values_list(
+                "story__original__source_id", "story__original__source__name", "lag_days"
+            )
+        ),
+        "reprinted_by": table(
+            reprinted.values_list("article__source_id", "article__source__name", "lag_days")
+        ),
+    }
+
+
+def network_rows():
+    """(story, source id, source name, lag) of every public member with an outlet, in
+    story and rank order, for network.build."""
+    return (
+        StoryMember.objects.filter(
+            article__review_status=Article.ReviewStatus.PUBLISHED, article__source__isnull=False
+        )
+        .order_by("story_id", "rank")
+        .values_list("story_id", "article__source_id", "article__source__name", "lag_days")
+        .iterator(chunk_size=5000)
+    )
