@@ -24,6 +24,7 @@ from archive import search
 from archive.listing import limits
 from archive.listing.ids import newest_first
 from archive.listing.params import url_with
+from archive.reprints.store import reprint_counts
 from archive.web import as_json
 
 CSV_DANGER = ("=", "+", "-", "@", "\t", "\r")
@@ -61,6 +62,8 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
     if fmt == "atom":
         return atom_response(request, listing, feed_title or _("地方档案"))
     rows, nxt = listing.page()
+    # collapse=1: each row is a story's earliest member, "and N reprints".
+    reprints = reprint_counts([a.pk for a in rows]) if listing.collapse else {}
     facets = listing.facets()  # before the count: it may learn the exact size
     count, exact = listing.count()
     query = listing.query if listing.query else None
@@ -68,7 +71,11 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
         if nxt and request.GET.get("format") == "json":
             nxt += ("&" if "?" in nxt else "?") + "format=json"
         data = {
-            "results": [summary(a, request, query) for a in rows],
+            "results": [
+                summary(a, request, query)
+                | ({"reprints": reprints.get(a.pk, 0)} if listing.collapse else {})
+                for a in rows
+            ],
             "count": count,
             "count_exact": exact,
             "count_basis": listing.count_basis,
@@ -77,12 +84,17 @@ def list_response(request, fmt, listing, template, context, extra_json=None, fee
             "facet_basis": listing.facet_basis,
             "sort": ("rank" if listing.ranked else "new") if listing.query else None,
             "filters": {c["param"]: c["value"] for c in listing.chips()},
+            "collapse": listing.collapse,
         }
         data.update(extra_json or {})
         return as_json(data)
     context.update(
         listing=listing,
-        rows=[row_view(a, query) for a in rows],
+        rows=[row_view(a, query) | {"reprints": reprints.get(a.pk, 0)} for a in rows],
+        collapse=listing.collapse,
+        collapse_url=url_with(
+            request, collapse=None if listing.collapse else 1, page=None, after=None
+        ),
         count=count,
         count_exact=exact,
         count_basis=listing.count_basis,

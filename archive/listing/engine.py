@@ -46,6 +46,7 @@ from archive.models import (
     Source,
     Tag,
 )
+from archive.reprints import store as reprints
 
 FILTER_KEY_PREFIX = {"source": "s", "tag": "t", "official": "p"}  # regions: "r"
 
@@ -109,6 +110,12 @@ class Listing:
         if self.query:
             qs = search.restrict(qs, self.query)
             self.active["q"] = (self.query.text, None)
+        # Each story of reprints once: its earliest member among the matches (the last
+        # filter, so that "earliest" is within everything else the list asks for).
+        self.collapse = bool(p["collapse"])
+        if self.collapse:
+            qs = reprints.collapse(qs, within=True)
+            self.active["collapse"] = (_("每个稿件只计一次"), None)
         self.queryset = qs
         self.dates = {"date": p["date"], "from": p["from"], "to": p["to"]}
         self._ids = None
@@ -122,8 +129,11 @@ class Listing:
         self.facet_basis = None
         # A search is answered from PostgreSQL's narrow search table alone, whatever the
         # filters (see archive/search/postgres.py), and so is browsing a filter sparse enough.
-        self.from_search_table = self.backend.SIDE_TABLE and (
-            bool(self.query) or self.sparse_filter()
+        # The side table knows no stories: a collapsed list is asked of the article table.
+        self.from_search_table = (
+            self.backend.SIDE_TABLE
+            and not self.collapse
+            and (bool(self.query) or self.sparse_filter())
         )
 
     # ordering and pages
@@ -348,6 +358,7 @@ class Listing:
         """The filter as plain strings, whether it came from the URL or the page (a region
         page and ``/?region=<code>`` are the same filter)."""
         out = {k: str(self.params.get(k) or "") for k in FILTERS}
+        out["collapse"] = "1" if self.collapse else ""
         for name, obj in self.fixed.items():
             value = (obj.code or obj.pk) if name == "region" else obj.pk
             out[name] = str(value)

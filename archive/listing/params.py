@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from archive.listing.limits import MAX_SEARCH_PAGE
 
-FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to")
+FILTERS = ("q", "region", "source", "tag", "official", "date", "from", "to", "collapse")
 CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}|~)\.(\d{1,19})$")
 
 
@@ -53,6 +53,13 @@ ListParams = type(
         "page": forms.IntegerField(required=False, min_value=1, max_value=MAX_SEARCH_PAGE),
         "after": forms.RegexField(CURSOR, required=False),
         "sort": forms.ChoiceField(required=False, choices=[("rank", "rank"), ("new", "new")]),
+        # collapse=1: each story of reprints once (archive/reprints/), its earliest member.
+        "collapse": forms.TypedChoiceField(
+            required=False,
+            choices=[("0", "0"), ("1", "1")],
+            coerce=lambda value: value == "1",
+            empty_value=False,
+        ),
     },
 )
 
@@ -68,6 +75,7 @@ PARAM_NAMES = {  # lazy: translated when shown
     "page": gettext_lazy("页码"),
     "after": gettext_lazy("翻页位置"),
     "sort": gettext_lazy("排序"),
+    "collapse": gettext_lazy("转载"),
 }
 
 

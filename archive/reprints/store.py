@@ -231,6 +231,13 @@ def with_reprint_counts(articles, public: bool = True):
     )
 
 
+def reprint_counts(ids: list[int]) -> dict[int, int]:
+    """``{article id: its story's other public members}`` for a page of rows (one query);
+    articles in no story are left out."""
+    rows = with_reprint_counts(Article.objects.filter(pk__in=ids)).values_list("pk", "reprints")
+    return {pk: n for pk, n in rows if n}
+
+
 def appearances(article: Article) -> list[dict]:
     """The other public appearances of an article's story, earliest first: outlet, date,
     lag from the original, whether it is the original."""

@@ -35,10 +35,11 @@ from archive.web import data_version
 MONTH_SQL = "to_char(published, 'YYYY-MM')"
 
 
-def _pg() -> bool:
-    """Whether the search backend keeps PostgreSQL's side table (archive/search/postgres.py),
-    which the series are counted from without reading article rows."""
-    return search.backend().SIDE_TABLE
+def _pg(listing=None) -> bool:
+    """Whether the series are counted from PostgreSQL's side table without reading article
+    rows (archive/search/postgres.py): the backend keeps one and the listing does not
+    collapse reprints (stories are not in the side table)."""
+    return search.backend().SIDE_TABLE and not (listing is not None and listing.collapse)
 
 
 def _where(listing) -> tuple[str, list]:
@@ -49,7 +50,7 @@ def _where(listing) -> tuple[str, list]:
 
 def monthly(listing) -> dict[str, int]:
     """Articles of ``listing`` per month (``"YYYY-MM"`` → count); undated ones are left out."""
-    if _pg():
+    if _pg(listing):
         where, params = _where(listing)
         with connection.cursor() as cur:
             cur.execute(
@@ -107,7 +108,7 @@ def first_use(listing) -> dict[str, tuple]:
     """Per region key (a code prefix: ``37``, ``3715``, ``371522``): ``(first date, id of
     the first article, articles)`` over ``listing``'s dated matches. A county's article
     counts for its prefecture and province too, as the lists' region filter does."""
-    if _pg():
+    if _pg(listing):
         where, params = _where(listing)
         # min() over [day number, id] picks the first article and its date in one pass.
         sql = (
