@@ -3,7 +3,7 @@
 Two maintained extractors read the page: trafilatura (set to favour recall, since Difang's
 own line classes clean up after it) and gne (GeneralNewsExtractor) as a second opinion.
 Neither one's text is used as it comes. Both are mapped back onto the page's plain
-rendering (one line per block element, `reader.html_to_text`), and what is kept is one
+rendering (one line per block element, `htmltext.html_to_text`), and what is kept is one
 stretch of that rendering, line for line:
 
 - the window: the densest run of lines that either extractor kept (a line one of them
@@ -229,7 +229,7 @@ def main_content(html: str, rendering: str, info: dict) -> MainContent | None:
     neither extractor finds a body (the caller then keeps the whole rendering).
 
     `rendering` is the page's plain text (one line per block element) and `info` the
-    metadata that `reader.html_to_text` read from it. The returned text is a selection of
+    metadata that `htmltext.html_to_text` read from it. The returned text is a selection of
     the rendering's lines, in page order; character spans of articles refer to it.
     """
     lines = [ln.strip() for ln in rendering.split("\n") if ln.strip()]
