@@ -27,6 +27,7 @@ from archive.formats import as_json, atom_response, list_response, summary
 from archive.listing import BadParameter, Listing
 from archive.listing.places import find_region, subtree_ids
 from archive.models import Article, ArticleRegion, Person, Quote, Source, Tag
+from archive.reprints.store import appearances
 from archive.web import error, public_view
 
 
@@ -135,6 +136,18 @@ def article(request, fmt, pk):
         },
     )
     if fmt == "json":
+        data["also_published"] = [
+            {
+                "id": a["article"].pk,
+                "title": a["article"].title,
+                "url": a["article"].get_absolute_url(),
+                "source": a["source"].name if a["source"] else None,
+                "published": a["published"].isoformat() if a["published"] else None,
+                "lag_days": a["lag_days"],
+                "original": a["is_original"],
+            }
+            for a in appearances(obj)
+        ]
         return as_json({"article": data})
     if fmt in ("csv", "atom"):
         raise BadParameter(_("文章页只提供 HTML 和 JSON。"))

@@ -94,3 +94,25 @@ def test_search_and_a_trend_line_count_stories_once(client, imported):
 
 def test_a_bad_collapse_value_is_a_400(client, imported):
     assert client.get("/?collapse=yes").status_code == 400
+
+
+def test_an_article_as_json_lists_where_else_it_was_published(client, imported):
+    public, _once = imported
+    member = StoryMember.objects.filter(is_original=False, article__in=public).first()
+    data = client.get(f"/article/{member.article_id}/?format=json").json()["article"]
+    others = member.story.members.exclude(article_id=member.article_id)
+    listed = data["also_published"]
+    assert {a["id"] for a in listed} == set(
+        others.filter(article__in=public).values_list("article_id", flat=True)
+    )
+    original = next(a for a in listed if a["original"])
+    assert original["lag_days"] == 0 and original["source"]
+    assert [a["id"] for a in listed] == sorted(
+        (a["id"] for a in listed), key=lambda pk: others.get(article_id=pk).rank
+    )
+    alone = public.filter(story_member__isnull=True).first()
+    if alone is not None:
+        assert (
+            client.get(f"/article/{alone.pk}/?format=json").json()["article"]["also_published"]
+            == []
+        )
