@@ -32,6 +32,17 @@ PAGE = 50
 MAX_PAGE = 200
 
 
+def _paging(request, data: dict, number: int) -> dict:
+    """A paged table's links: next, previous, and the whole result as CSV and JSON."""
+    previous = url_with(request, page=number - 1 if number > 2 else None) if number > 1 else None
+    return {
+        "next_url": data["next"],
+        "previous_url": previous,
+        "csv_url": url_with(request, format="csv", page=None),
+        "json_url": url_with(request, format="json"),
+    }
+
+
 def _formats(fmt: str) -> str:
     if fmt == "atom":
         raise BadParameter(_("这个页面没有 Atom 格式。"))
@@ -461,12 +472,7 @@ def people(request, fmt):
         "region": region,
         "person": person,
         "region_value": request.GET.get("region", ""),
-        "next_url": data["next"],
-        "previous_url": url_with(request, page=number - 1 if number > 2 else None)
-        if number > 1
-        else None,
-        "csv_url": url_with(request, format="csv", page=None),
-        "json_url": url_with(request, format="json"),
+        **_paging(request, data, number),
     }
     return render(request, "research/people.html", context)
 
@@ -532,11 +538,6 @@ def quotes(request, fmt):
         "region_value": request.GET.get("region", ""),
         "from_value": request.GET.get("from", ""),
         "to_value": request.GET.get("to", ""),
-        "next_url": data["next"],
-        "previous_url": url_with(request, page=number - 1 if number > 2 else None)
-        if number > 1
-        else None,
-        "csv_url": url_with(request, format="csv", page=None),
-        "json_url": url_with(request, format="json"),
+        **_paging(request, data, number),
     }
     return render(request, "research/quotes.html", context)
