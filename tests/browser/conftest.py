@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,3 +74,18 @@ def seeded(transactional_db):
     """The gazetteer plus the five seed pages imported (the demo archive)."""
     call_command("load_regions", verbosity=0, stdout=io.StringIO())
     call_command("import_raw", str(SEEDS), stdout=io.StringIO(), stderr=io.StringIO())
+
+
+PASSWORD = "curate-all-day-42"
+
+
+@pytest.fixture
+def logged_in(seeded, live_server, page):
+    """The admin, logged in as a superuser, on the demo archive."""
+    User.objects.create_superuser("boss", email="", password=PASSWORD)
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", "boss")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    return page

@@ -1,23 +1,7 @@
 """The curation admin in a real browser: log in, filter by county, read the highlighted
 article, tag articles in bulk. Screenshots: test-output/screenshots/admin-*.png."""
 
-import pytest
-from django.contrib.auth.models import User
-
 from archive.models import Article, ArticleRegion, Region
-
-PASSWORD = "curate-all-day-42"
-
-
-@pytest.fixture
-def logged_in(seeded, live_server, page):
-    User.objects.create_superuser("boss", email="", password=PASSWORD)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
 
 
 def test_filter_by_county_open_article_and_bulk_tag(logged_in, live_server, screenshot):

@@ -2,25 +2,9 @@
 review page, change a quote's speaker and add a missed quote on the change page.
 Screenshots: test-output/screenshots/review-*.png."""
 
-import pytest
-from django.contrib.auth.models import User
-
 from archive.models import Article, Correction, Occurrence, Quote, RawFile
 from archive.review_cuts import paragraphs
 from tests.browser.conftest import SCREENSHOTS
-
-PASSWORD = "curate-all-day-42"
-
-
-@pytest.fixture
-def logged_in(seeded, live_server, page):
-    User.objects.create_superuser("boss", email="", password=PASSWORD)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
-    return page
 
 
 def closeup(page, name, selector):
