@@ -85,3 +85,26 @@ def as_phrase(text: str) -> str:
     if any(mark in text for mark in '"“”「」『』'):
         return text
     return f'"{text}"'
+
+
+def whole_months(dates: Mapping[str, datetime.date]) -> tuple[datetime.date | None, ...] | None:
+    """The whole months inside a list's date filter (``from``/``to``, either open): the
+    first day of the first and of the last, ``None`` for an open end; ``None`` when no
+    month lies wholly inside (a single ``date``, or both ends in one month). The months
+    outside them (the cut months at the ends) are counted from the articles."""
+    if dates.get("date"):
+        return None
+    first = last = None
+    if dates.get("from"):
+        start = dates["from"]
+        first = start.replace(day=1)
+        if start.day != 1:
+            first = month_bounds(month_of(first))[1] + datetime.timedelta(days=1)
+    if dates.get("to"):
+        end = dates["to"]
+        last = end.replace(day=1)
+        if end != month_bounds(month_of(end))[1]:
+            last = (last - datetime.timedelta(days=1)).replace(day=1)
+    if first and last and first > last:
+        return None
+    return first, last

@@ -5,10 +5,12 @@ A filter is a ``Listing`` (archive/listing/) (the lists' own parameters: ``q``, 
 ``source``, ``tag``, ``official``, dates), so a trend line counts exactly the articles the
 list of the same URL shows.
 
-On PostgreSQL every count is read from the search side table (archive/search.py): the GIN
-index over words, date and filter keys finds the matches, and the month or the place is
-aggregated from the side table's own columns (date, filter keys); no article row is read.
-Elsewhere (SQLite) the same numbers come from the ORM.
+On PostgreSQL the counts with search words are read from the search side table
+(archive/search/): the GIN index over words, date and filter keys finds the matches, and
+the month or the place is aggregated from the side table's own columns (date, filter
+keys); no article row is read. The counts without search words (the coverage heat map, a
+trend's denominator) are read from the monthly counts per filter key that a trigger keeps
+(archive/research/rollup_schema.py). Elsewhere (SQLite) the same numbers come from the ORM.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from django.http import HttpRequest
 
 from archive import search
 from archive.listing import Listing
-from archive.models import ArticleRegion, Region
-from archive.research.months import code_keys, month_of
+from archive.models import ArticleRegion, Region, Source
+from archive.research.months import code_keys, month_bounds, month_of, whole_months
+from archive.research.rollup_schema import ALL_KEY, ROLLUP_TABLE
 from archive.search.postgres import _side_table_where
 from archive.search.postgres_schema import PG_TABLE
 from archive.web import data_version
@@ -84,10 +87,56 @@ def cached(name: str, parts, compute, request=None):
 
 def monthly_totals(listing) -> dict[str, int]:
     """Every article of a filter per month (``listing`` has no search words): the
-    denominator of a trend's share. Cached under the data version: the whole archive's
-    totals are a scan of the side table."""
+    denominator of a trend's share. On PostgreSQL a filter of at most one key (a region, a
+    source, a tag or an official) is read from the monthly counts (``rolled_up``);
+    elsewhere, and for several keys at once, counted and cached under the data version."""
+    if _pg(listing) and len(listing.filter_keys) <= 1:
+        key = listing.filter_keys[0] if listing.filter_keys else ALL_KEY
+        return rolled_up([key], listing.dates).get(key, {})
     parts = (sorted(listing.filter_keys), sorted((k, str(v)) for k, v in listing.dates.items()))
     return cached("totals", parts, lambda: monthly(listing), listing.request)
+
+
+def rolled_up(keys: list[str], dates) -> dict[str, dict[str, int]]:
+    """PostgreSQL only: public dated articles per month for each filter key in ``keys``
+    (``ALL_KEY``: every article) within the list's ``dates``, ``{key: {month: n}}``. The
+    months wholly inside the dates are read from the monthly counts (archive/research/
+    rollup_schema.py: a few rows per key and month); a month the dates cut is counted from
+    the side table, within the dates."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    whole = whole_months(dates)
+    rest = []  # the side table's condition for the days outside the whole months
+    with connection.cursor() as cur:
+        if whole is not None:
+            first, last = whole
+            sql = f"SELECT key, to_char(month, 'YYYY-MM'), sum(n) FROM {ROLLUP_TABLE} "
+            sql += "WHERE key = ANY(%s)"
+            params: list = [list(keys)]
+            if first:
+                sql += " AND month >= %s"
+                params.append(first)
+                rest.append(("published < %s", first))
+            if last:
+                sql += " AND month <= %s"
+                params.append(last)
+                rest.append(("published > %s", month_bounds(month_of(last))[1]))
+            cur.execute(sql + " GROUP BY 1, 2 HAVING sum(n) <> 0", params)
+            for key, month, n in cur.fetchall():
+                out[key][month] = int(n)
+        if whole is None or rest:
+            where, params = _side_table_where(None, dates, None)
+            if rest:
+                where += " AND (" + " OR ".join(cond for cond, _day in rest) + ")"
+                params += [day for _cond, day in rest]
+            cur.execute(
+                f"SELECT k, {MONTH_SQL}, count(*) FROM {PG_TABLE}, "
+                "unnest(array_append(filter_keys, ''::text)) k "
+                f"WHERE {where} AND published IS NOT NULL AND k = ANY(%s) GROUP BY 1, 2",
+                [*params, list(keys)],
+            )
+            for key, month, n in cur.fetchall():
+                out[key][month] = out[key].get(month, 0) + n
+    return dict(out)
 
 
 def listing_for(request, q: str | None, drop=()):
@@ -148,19 +197,18 @@ def coverage(dates) -> dict[str, dict]:
 
     out = {"source": defaultdict(dict), "province": defaultdict(dict)}
     if _pg():
-        where, params = _side_table_where(None, dates, None)
-        sql = (
-            f"SELECT k, {MONTH_SQL}, count(*) FROM {PG_TABLE}, unnest(filter_keys) k "
-            f"WHERE {where} AND published IS NOT NULL AND k ~ '^(s[0-9]+|r[0-9]{{2}})$' "
-            "GROUP BY 1, 2"
-        )
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            for key, month, n in cur.fetchall():
-                if key[0] == "s":
-                    out["source"][int(key[1:])][month] = n
-                else:
-                    out["province"][key[1:]][month] = n
+        sources = ["s" + str(pk) for pk in Source.objects.values_list("pk", flat=True)]
+        provinces = [
+            "r" + code[:2]
+            for code in Region.objects.filter(level="province", code__isnull=False)
+            .exclude(code="")
+            .values_list("code", flat=True)
+        ]
+        for key, by_month in rolled_up(sources + provinces, dates).items():
+            if key[0] == "s":
+                out["source"][int(key[1:])] = by_month
+            else:
+                out["province"][key[1:]] = by_month
         return {k: dict(v) for k, v in out.items()}
     qs = Article.objects.public().filter(published__isnull=False)
     if dates.get("from"):
