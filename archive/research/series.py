@@ -55,11 +55,16 @@ def monthly(listing) -> dict[str, int]:
     """Articles of ``listing`` per month (``"YYYY-MM"`` → count); undated ones are left out."""
     if _pg(listing):
         where, params = _where(listing)
+        # Per day (a few thousand groups, a hash of a date each), folded into months here:
+        # formatting every matching row's month cost a third of the count.
         with connection.cursor() as cur:
             cur.execute(
-                f"SELECT {MONTH_SQL}, count(*) FROM {PG_TABLE} WHERE {where} GROUP BY 1", params
+                f"SELECT published, count(*) FROM {PG_TABLE} WHERE {where} GROUP BY 1", params
             )
-            return dict(cur.fetchall())
+            out: dict[str, int] = defaultdict(int)
+            for day, n in cur.fetchall():
+                out[month_of(day)] += n
+            return dict(out)
     rows = (
         listing.queryset.filter(published__isnull=False)
         .order_by()
@@ -159,18 +164,20 @@ def first_use(listing) -> dict[str, tuple]:
     counts for its prefecture and province too, as the lists' region filter does."""
     if _pg(listing):
         where, params = _where(listing)
-        # min() over [day number, id] picks the first article and its date in one pass.
+        # min() of day number * 2^32 + article id picks the first article and its date in
+        # one pass over one bigint a row (an array's min() built and compared an array for
+        # each of the matches' region keys).
         sql = (
             "SELECT substr(k, 2), count(*), "
-            "min(ARRAY[(published - DATE '1970-01-01')::bigint, article_id::bigint]) "
+            "min((published - DATE '1970-01-01')::bigint * 4294967296 + article_id) "
             f"FROM {PG_TABLE}, unnest(filter_keys) k WHERE {where} "
-            "AND k ~ '^r[0-9]+$' GROUP BY 1"
+            "AND k LIKE 'r%%' AND k NOT LIKE 'r#%%' GROUP BY 1"
         )
         epoch = datetime.date(1970, 1, 1)
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return {
-                key: (epoch + datetime.timedelta(days=first[0]), first[1], n)
+                key: (epoch + datetime.timedelta(days=first >> 32), first & 0xFFFFFFFF, n)
                 for key, n, first in cur.fetchall()
             }
     codes = dict(Region.objects.values_list("pk", "code"))
