@@ -13,13 +13,14 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 
 from archive.extraction.entities import simplified
 from archive.extraction.known import KnownOfficial, KnownOfficials
 from archive.extraction.records import ArticleRecord, FileRecord
 from archive.extraction.words import search_terms
+from archive.locks import lock_keys, name_lock_key
 from archive.models import (
     Article,
     ArticleRegion,
@@ -52,18 +53,29 @@ def search_text(title: str, subtitle: str, body: str) -> str:
     return " ".join(search_terms(simplified(f"{title} {subtitle}\n{body}")))
 
 
+# Tries of one file's transaction: another importer wrote the same natural key at the same
+# moment, or PostgreSQL broke a deadlock between two importers by rolling this one back.
+WRITE_TRIES = 4
+
+
 def import_file(record: FileRecord, data: bytes, source_name: str | None = None) -> str:
     """Write one parsed file; return its status: imported, unchanged or failed."""
-    for attempt in (1, 2):
+    for attempt in range(1, WRITE_TRIES + 1):
         try:
             with transaction.atomic():
                 return _write(record, data, source_name)
-        except IntegrityError:
-            # Another importer wrote the same natural key at the same moment: try once
-            # more, when the other transaction's rows are visible and become no-ops.
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as exc:
+            # Try again: the other transaction's rows are visible now and become no-ops.
+            if attempt == WRITE_TRIES or not _lost_a_race(exc):
                 raise
     raise AssertionError("unreachable")
+
+
+def _lost_a_race(exc: Exception) -> bool:
+    """A unique key another importer took first, or a deadlock PostgreSQL broke (40P01)."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
 
 
 def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
@@ -170,26 +182,15 @@ def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
     return region
 
 
-# Key of the PostgreSQL advisory lock that serialises entity linking between importers.
-ENTITY_LOCK = 0x646966616E67  # "difang"
-
-
-def serialise_entity_writes() -> None:
-    """Persons and towns have no natural key, so two importers could both find a name
-    missing and both create it. On PostgreSQL one transaction-scoped lock makes the
-    linking step take turns (it is short; parsing, the long part, stays parallel).
-    SQLite already lets only one writer in at a time."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ENTITY_LOCK])
-
-
 def link_entities(article: Article, rec: ArticleRecord) -> None:
     """Regions, people with positions, quotes and machine tags of a new article.
 
     The article's own links are new rows, so they go in with one bulk insert each
-    (ignore_conflicts keeps links a curator confirmed when extraction runs again)."""
-    serialise_entity_writes()
+    (ignore_conflicts keeps links a curator confirmed when extraction runs again).
+
+    Concurrent importers do not take turns here: towns, positions, tags and sources have
+    natural keys (a unique constraint makes the second writer wait for the first and then
+    find its row), and a new person is created under a lock on its name (``person_for``)."""
     codes = {r.code for r in rec.regions if r.code} | {r.parent_code for r in rec.regions}
     codes |= {p.region_code for p in rec.people if getattr(p, "region_code", None)}
     by_code = {r.code: r for r in Region.objects.filter(code__in=codes - {None})}
@@ -264,8 +265,19 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
 
 def person_for(name: str, organization: str | None) -> Person:
     """The same name with the same organisation is the same person; else the one person of
-    that name a curator confirmed; otherwise a new one."""
+    that name a curator confirmed; otherwise a new one.
+
+    A person has no natural key, so on PostgreSQL a missing one is created under a lock on
+    its name, and looked for once more when the lock is ours: another importer that
+    created it meanwhile has committed by then, and its row is found instead of a twin."""
     normalized = simplified(name)
+    found = _existing_person(normalized, organization)
+    if found is None and lock_keys([name_lock_key("person:" + normalized)]):
+        found = _existing_person(normalized, organization)
+    return found or Person.objects.create(name=name, normalized_name=normalized)
+
+
+def _existing_person(normalized: str, organization: str | None) -> Person | None:
     if organization:
         hit = Person.objects.filter(
             normalized_name=normalized, positions__organization=organization
@@ -281,7 +293,7 @@ def person_for(name: str, organization: str | None) -> Person:
         candidates = list(Person.objects.filter(normalized_name=normalized)[:2])
         if len(candidates) == 1:
             return candidates[0]
-    return Person.objects.create(name=name, normalized_name=normalized)
+    return None
 
 
 def known_officials() -> KnownOfficials:

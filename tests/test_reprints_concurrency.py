@@ -1,8 +1,9 @@
 """Two importers at once (issue 21): the appearances of each generated story are split
 between two `manage.py import_raw` processes running at the same time against a database
 of their own (procdb.py); the stories they leave are those of one import of everything.
-On PostgreSQL the importers take turns at the short linking step (the entity lock), so a
-reprint committed by one is found by the other's lookup; SQLite has one writer."""
+On PostgreSQL an importer locks its article's reprint band keys (archive/locks.py), so two
+reprints imported at the same moment take turns and the second finds the first; SQLite has
+one writer."""
 
 from __future__ import annotations
 

@@ -2,9 +2,11 @@
 
 ``cluster_article`` runs inside the importer's transaction for every new article: one
 indexed lookup of its band keys finds the candidates, ``core.is_reprint`` verifies them,
-and the article joins (or founds, or merges) a story. On PostgreSQL the importer's entity
-lock (``importer.serialise_entity_writes``) makes concurrent importers take turns, so two
-reprints imported at the same moment still find each other; SQLite has one writer anyway.
+and the article joins (or founds, or merges) a story. On PostgreSQL it first takes an
+advisory lock on each of its band keys (``archive.locks``, held until commit), so two
+reprints imported at the same moment, which share a band key, take turns and the second
+finds the first; importers of unrelated articles do not wait for each other. SQLite has
+one writer anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from archive.locks import lock_keys
 from archive.models import Article
 from archive.reprints import core
 from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryMember
@@ -49,15 +52,15 @@ def candidate_signatures(keys: list[int]) -> list[tuple[int, bytes]]:
 
 def cluster_article(article: Article) -> Story | None:
     """Sign an article that has no signature yet and put it in its story (the importer
-    calls it for each new article, the backfill for each unsigned one). Call inside a
-    transaction that holds the importer's entity lock (``serialise_entity_writes``: the
-    importer took it to link the article's entities; the backfill takes it per batch).
+    calls it for each new article, the backfill for each unsigned one), inside a
+    transaction: the band-key locks it takes last until that commits.
     Returns the article's story, if it has one."""
     grams = core.shingles(article.body)
     sig = core.signature_of_shingles(grams)
     matched: dict[int, float] = {}
     if sig is not None:
         keys = sig.band_keys()
+        lock_keys(keys)
         for other_id, data in candidate_signatures(keys):
             other = core.Signature.from_bytes(bytes(data))
             if other is None or other_id == article.pk:

@@ -9,7 +9,6 @@ import sys
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from archive.importer import serialise_entity_writes
 from archive.models import Article
 from archive.reprints.store import cluster_article
 
@@ -37,7 +36,6 @@ class Command(BaseCommand):
             if not ids:
                 break
             with transaction.atomic():
-                serialise_entity_writes()  # takes turns with importers on PostgreSQL
                 for article in Article.objects.filter(pk__in=ids).only("pk", "body"):
                     joined += cluster_article(article) is not None
             last = ids[-1]
