@@ -105,18 +105,42 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
         raw = RawFile.objects.create(sha256=record.sha256, **fields)
     if failed:
         return "failed"
+    # What the file's articles already match, and their outlets: two queries per file.
+    known = existing_articles([content_hash(a.title, a.body) for a in record.articles])
+    sources: dict[str, Source | None] = {}
     for art in record.articles:
-        save_article(raw, art, source_name)
+        save_article(raw, art, source_name, known=known, sources=sources)
     return "imported"
 
 
-def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = None) -> Article:
+def existing_articles(digests: list[str]) -> dict[str, Article]:
+    """The archived articles with these content hashes, by hash, including articles a
+    curator merged another into (whose hash is now an alias of theirs)."""
+    found = {a.content_hash: a for a in Article.objects.filter(content_hash__in=set(digests))}
+    missing = set(digests) - set(found)
+    if missing:
+        aliases = ContentHashAlias.objects.filter(content_hash__in=missing).select_related(
+            "article"
+        )
+        found |= {alias.content_hash: alias.article for alias in aliases}
+    return found
+
+
+def save_article(
+    raw: RawFile,
+    rec: ArticleRecord,
+    source_name: str | None = None,
+    *,
+    known: dict[str, Article] | None = None,
+    sources: dict[str, Source | None] | None = None,
+) -> Article:
+    """The article of a parsed record, created on first sight, and its occurrence in the
+    raw file. ``known``: ``existing_articles`` of the file, kept up to date here (a file
+    may hold one article twice); ``sources``: outlets already looked up, by name."""
     digest = content_hash(rec.title, rec.body)
-    article = Article.objects.filter(content_hash=digest).first()
-    if article is None:
-        # an article a curator merged into another: the other one holds its text now
-        alias = ContentHashAlias.objects.filter(content_hash=digest).first()
-        article = alias.article if alias is not None else None
+    if known is None:
+        known = existing_articles([digest])
+    article = known.get(digest)
     if article is None:
         publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
         article = Article.objects.create(
@@ -124,7 +148,7 @@ def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = Non
             subtitle=rec.subtitle[:500],
             body=rec.body,
             published=rec.published,
-            source=source_for(source_name or rec.source),
+            source=source_for(source_name or rec.source, sources),
             authors=rec.authors,
             url=rec.url,
             raw_file=raw,
@@ -141,6 +165,11 @@ def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = Non
             from archive.reprints.store import cluster_article
 
             cluster_article(article)  # one indexed lookup of its MinHash band keys
+        known[digest] = article
+        Occurrence.objects.create(
+            article=article, raw_file=raw, span_start=rec.span[0], span_end=rec.span[1]
+        )
+        return article
     Occurrence.objects.get_or_create(
         article=article,
         raw_file=raw,
@@ -150,11 +179,17 @@ def save_article(raw: RawFile, rec: ArticleRecord, source_name: str | None = Non
     return article
 
 
-def source_for(name: str | None) -> Source | None:
-    """The outlet by its name (created on first sight); curators merge aliases later."""
+def source_for(name: str | None, seen: dict[str, Source | None] | None = None) -> Source | None:
+    """The outlet by its name (created on first sight); curators merge aliases later.
+    ``seen``: outlets already looked up in this transaction, by name."""
     if not name or not name.strip():
         return None
-    return Source.objects.get_or_create(name=name.strip()[:200])[0]
+    name = name.strip()[:200]
+    if seen is None:
+        seen = {}
+    if name not in seen:
+        seen[name] = Source.objects.get_or_create(name=name)[0]
+    return seen[name]
 
 
 def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
