@@ -22,6 +22,7 @@ a change that moves no key, date or public flag (new words) writes nothing.
 
 from __future__ import annotations
 
+from archive.search.postgres_facets import drop_statement_triggers, statement_triggers
 from archive.search.postgres_schema import PG_TABLE
 
 ROLLUP_TABLE = "archive_month_count"
@@ -71,20 +72,10 @@ ROLLUP_SETUP = [
         RETURN NULL;
     END $$""",
 ]
-for _event, _refs in (
-    ("insert", "REFERENCING NEW TABLE AS new_rows"),
-    ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-    ("delete", "REFERENCING OLD TABLE AS old_rows"),
-):
-    ROLLUP_SETUP += [
-        f"DROP TRIGGER IF EXISTS archive_month_count_{_event} ON {PG_TABLE}",
-        f"CREATE TRIGGER archive_month_count_{_event} AFTER {_event.upper()} ON {PG_TABLE} "
-        f"{_refs} FOR EACH STATEMENT EXECUTE FUNCTION archive_month_count_sync()",
-    ]
 ROLLUP_SETUP += [
-    f"DROP TRIGGER IF EXISTS archive_month_count_truncate ON {PG_TABLE}",
-    f"CREATE TRIGGER archive_month_count_truncate AFTER TRUNCATE ON {PG_TABLE} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION archive_month_count_truncate()",
+    *statement_triggers(
+        "archive_month_count", PG_TABLE, "archive_month_count_sync", "archive_month_count_truncate"
+    ),
     # The rows already there, in the same transaction as the triggers (nothing slips by).
     f"TRUNCATE {ROLLUP_TABLE}",
     f"""INSERT INTO {ROLLUP_TABLE} (key, month, shard, n)
@@ -93,10 +84,7 @@ ROLLUP_SETUP += [
     f"ANALYZE {ROLLUP_TABLE}",
 ]
 ROLLUP_TEARDOWN = [
-    *(
-        f"DROP TRIGGER IF EXISTS archive_month_count_{event} ON {PG_TABLE}"
-        for event in ("insert", "update", "delete", "truncate")
-    ),
+    *drop_statement_triggers("archive_month_count", PG_TABLE),
     "DROP FUNCTION IF EXISTS archive_month_count_sync()",
     "DROP FUNCTION IF EXISTS archive_month_count_truncate()",
     f"DROP TABLE IF EXISTS {ROLLUP_TABLE}",

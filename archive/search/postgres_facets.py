@@ -72,6 +72,41 @@ def linked_trigger_function(name: str, apply: str) -> str:
     END $$"""
 
 
+# A statement's transition tables, by event: what a per-statement trigger may read.
+TRANSITION_TABLES = (
+    ("insert", "REFERENCING NEW TABLE AS new_rows"),
+    ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("delete", "REFERENCING OLD TABLE AS old_rows"),
+)
+
+
+def statement_triggers(name: str, table: str, function: str, truncate: str) -> list[str]:
+    """(Re)create the per-statement triggers ``{name}_insert``, ``_update`` and ``_delete``
+    on ``table``, which call ``function()`` with their transition tables, and
+    ``{name}_truncate``, which calls ``truncate()``."""
+    ddl = []
+    for event, tables in TRANSITION_TABLES:
+        ddl += [
+            f"DROP TRIGGER IF EXISTS {name}_{event} ON {table}",
+            f"CREATE TRIGGER {name}_{event} AFTER {event.upper()} ON {table} {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    return [
+        *ddl,
+        f"DROP TRIGGER IF EXISTS {name}_truncate ON {table}",
+        f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {truncate}()",
+    ]
+
+
+def drop_statement_triggers(name: str, table: str) -> list[str]:
+    """The DROPs of what ``statement_triggers`` made."""
+    return [
+        f"DROP TRIGGER IF EXISTS {name}_{event} ON {table}"
+        for event in ("insert", "update", "delete", "truncate")
+    ]
+
+
 SETUP = [
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         article_id bigint PRIMARY KEY,
@@ -130,23 +165,9 @@ SETUP = [
     "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_truncate()",
 ]
 for _link, _key, _column in LINKS:
-    SETUP += [
-        f"DROP TRIGGER IF EXISTS {_link}_facets_insert ON {_link}",
-        f"CREATE TRIGGER {_link}_facets_insert AFTER INSERT ON {_link} "
-        "REFERENCING NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_linked()",
-        f"DROP TRIGGER IF EXISTS {_link}_facets_update ON {_link}",
-        f"CREATE TRIGGER {_link}_facets_update AFTER UPDATE ON {_link} "
-        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_linked()",
-        f"DROP TRIGGER IF EXISTS {_link}_facets_delete ON {_link}",
-        f"CREATE TRIGGER {_link}_facets_delete AFTER DELETE ON {_link} "
-        "REFERENCING OLD TABLE AS old_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_linked()",
-        f"DROP TRIGGER IF EXISTS {_link}_facets_truncate ON {_link}",
-        f"CREATE TRIGGER {_link}_facets_truncate AFTER TRUNCATE ON {_link} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_facets_relinked()",
-    ]
+    SETUP += statement_triggers(
+        f"{_link}_facets", _link, "archive_article_facets_linked", "archive_article_facets_relinked"
+    )
 # The rows already there, once the triggers keep up (same transaction: nothing slips by).
 SETUP.append(
     f"""INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
@@ -160,10 +181,7 @@ TEARDOWN = [
     "DROP TRIGGER IF EXISTS archive_article_facets_truncate ON archive_article",
 ]
 for _link, _key, _column in LINKS:
-    TEARDOWN += [
-        f"DROP TRIGGER IF EXISTS {_link}_facets_{event} ON {_link}"
-        for event in ("insert", "update", "delete", "truncate")
-    ]
+    TEARDOWN += drop_statement_triggers(f"{_link}_facets", _link)
 TEARDOWN += [
     f"DROP FUNCTION IF EXISTS {name}()"
     for name in (

@@ -13,7 +13,12 @@ in ``archive.search.sqlite``. Nothing here runs a query: these are strings.
 
 from __future__ import annotations
 
-from archive.search.postgres_facets import LINKS, linked_trigger_function
+from archive.search.postgres_facets import (
+    LINKS,
+    drop_statement_triggers,
+    linked_trigger_function,
+    statement_triggers,
+)
 
 PG_SETUP = [
     "ALTER TABLE archive_article ADD COLUMN IF NOT EXISTS search_vector tsvector "
@@ -227,21 +232,9 @@ PG_FILTER_SETUP = [
     END $$""",
 ]
 for _link in KEYED_LINKS:
-    for _event, _refs in (
-        ("insert", "REFERENCING NEW TABLE AS new_rows"),
-        ("update", "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("delete", "REFERENCING OLD TABLE AS old_rows"),
-    ):
-        PG_FILTER_SETUP += [
-            f"DROP TRIGGER IF EXISTS {_link}_search_{_event} ON {_link}",
-            f"CREATE TRIGGER {_link}_search_{_event} AFTER {_event.upper()} ON {_link} {_refs} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_linked()",
-        ]
-    PG_FILTER_SETUP += [
-        f"DROP TRIGGER IF EXISTS {_link}_search_truncate ON {_link}",
-        f"CREATE TRIGGER {_link}_search_truncate AFTER TRUNCATE ON {_link} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION archive_article_search_relinked()",
-    ]
+    PG_FILTER_SETUP += statement_triggers(
+        f"{_link}_search", _link, "archive_article_search_linked", "archive_article_search_relinked"
+    )
 PG_FILTER_SETUP += [
     "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
     "CREATE TRIGGER archive_region_search_keys AFTER UPDATE ON archive_region "
@@ -257,11 +250,7 @@ PG_FILTER_SETUP += [
     f"ANALYZE {PG_TABLE}",
 ]
 PG_FILTER_TEARDOWN = [
-    *(
-        f"DROP TRIGGER IF EXISTS {link}_search_{event} ON {link}"
-        for link in KEYED_LINKS
-        for event in ("insert", "update", "delete", "truncate")
-    ),
+    *(sql for link in KEYED_LINKS for sql in drop_statement_triggers(f"{link}_search", link)),
     "DROP TRIGGER IF EXISTS archive_region_search_keys ON archive_region",
     _sync_function(filter_keys=False),
     *_sync_trigger(SYNC_COLUMNS),
