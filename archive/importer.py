@@ -108,9 +108,23 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
     # What the file's articles already match, and their outlets: two queries per file.
     known = existing_articles([content_hash(a.title, a.body) for a in record.articles])
     sources: dict[str, Source | None] = {}
+    new: list[Article] = []
     for art in record.articles:
-        save_article(raw, art, source_name, known=known, sources=sources)
+        save_article(raw, art, source_name, known=known, sources=sources, new=new)
+    cluster_reprints(new)
     return "imported"
+
+
+def cluster_reprints(articles: list[Article]) -> None:
+    """Put new articles in their stories, last in a file's transaction: the band-key locks
+    clustering takes (``reprints.store``) then wait only for this and the commit, not for
+    the linking of the file's articles, so importers of one story's reprints overlap."""
+    if not getattr(settings, "DIFANG_CLUSTER_REPRINTS", True):
+        return
+    from archive.reprints.store import cluster_article
+
+    for article in articles:
+        cluster_article(article)  # one indexed lookup of its MinHash band keys
 
 
 def existing_articles(digests: list[str]) -> dict[str, Article]:
@@ -133,10 +147,12 @@ def save_article(
     *,
     known: dict[str, Article] | None = None,
     sources: dict[str, Source | None] | None = None,
+    new: list[Article] | None = None,
 ) -> Article:
     """The article of a parsed record, created on first sight, and its occurrence in the
     raw file. ``known``: ``existing_articles`` of the file, kept up to date here (a file
-    may hold one article twice); ``sources``: outlets already looked up, by name."""
+    may hold one article twice); ``sources``: outlets already looked up, by name; ``new``:
+    where a new article goes to be clustered later (``cluster_reprints``), else now."""
     digest = content_hash(rec.title, rec.body)
     if known is None:
         known = existing_articles([digest])
@@ -161,10 +177,10 @@ def save_article(
             repairs=rec.repairs,
         )
         link_entities(article, rec)
-        if getattr(settings, "DIFANG_CLUSTER_REPRINTS", True):
-            from archive.reprints.store import cluster_article
-
-            cluster_article(article)  # one indexed lookup of its MinHash band keys
+        if new is None:
+            cluster_reprints([article])
+        else:
+            new.append(article)
         known[digest] = article
         Occurrence.objects.create(
             article=article, raw_file=raw, span_start=rec.span[0], span_end=rec.span[1]
