@@ -109,10 +109,30 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
     known = existing_articles([content_hash(a.title, a.body) for a in record.articles])
     sources: dict[str, Source | None] = {}
     new: list[Article] = []
+    defer_rows()
     for art in record.articles:
         save_article(raw, art, source_name, known=known, sources=sources, new=new)
+    write_deferred_rows([a.pk for a in new])
     cluster_reprints(new)
     return "imported"
+
+
+def defer_rows() -> None:
+    """PostgreSQL: from here to ``write_deferred_rows`` (local to the transaction), the
+    article and link triggers leave new articles' search and facet rows alone (migration
+    0019). Only new articles may be linked in between."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('difang.defer_rows', 'on', true)")
+
+
+def write_deferred_rows(ids: list[int]) -> None:
+    """Switch ``defer_rows`` off and write the rows of these new articles, once each with
+    all their links: one row version apiece, where each link table's trigger rewrote the
+    row and its words' index entries."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT archive_article_rows_refresh(%s::bigint[])", [ids])
 
 
 def cluster_reprints(articles: list[Article]) -> None:

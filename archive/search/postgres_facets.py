@@ -41,7 +41,7 @@ def _array(link: str, key: str, article: str) -> str:
     return f"ARRAY(SELECT l.{key} FROM {link} l WHERE l.article_id = {article} ORDER BY 1)"
 
 
-def _linked(article: str) -> str:
+def linked_arrays(article: str) -> str:
     """The three arrays of an article, in the table's column order (for an INSERT)."""
     return ", ".join(_array(link, key, article) for link, key, _column in LINKS)
 
@@ -53,13 +53,25 @@ def _arrays(alias: str) -> str:
     )
 
 
+# An importer writes a file's articles and links with the rows' triggers at rest and then
+# each article's search and facet rows once (``archive_article_rows_refresh``, migration
+# 0019), instead of rewriting them after every link table: it sets this, local to its
+# transaction, and nothing else does (see ``importer._write``).
+DEFERRED = "current_setting('difang.defer_rows', true) = 'on'"
+SKIP_DEFERRED_INSERT = f"IF TG_OP = 'INSERT' AND {DEFERRED} THEN RETURN NULL; END IF;"
+
+
 def linked_trigger_function(name: str, apply: str) -> str:
     """A trigger function for the three statements of a link table that calls ``apply``
     (a function of ``ids bigint[]``) with the articles the statement touched; each branch
-    names only the transition tables its statement has."""
+    names only the transition tables its statement has. An importer's links (``DEFERRED``)
+    are read with its rows at the end instead."""
     return f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
+        IF {DEFERRED} THEN
+            RETURN NULL;
+        END IF;
         IF TG_OP = 'INSERT' THEN
             PERFORM {apply}(ARRAY(SELECT DISTINCT article_id FROM new_rows));
         ELSIF TG_OP = 'DELETE' THEN
@@ -107,6 +119,31 @@ def drop_statement_triggers(name: str, table: str) -> list[str]:
     ]
 
 
+# The arrays are read with the row (three index probes, no links yet for a new
+# article as a rule) instead of by an update after it: one row version per article.
+SYNC_FUNCTION = f"""CREATE OR REPLACE FUNCTION archive_article_facets_sync() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        {SKIP_DEFERRED_INSERT}
+        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN
+            DELETE FROM {TABLE} WHERE article_id = OLD.id;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
+            VALUES (NEW.id, NEW.source_id, NEW.published,
+                    {linked_arrays("NEW.id")})
+            ON CONFLICT (article_id) DO UPDATE SET
+                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
+                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
+                person_ids = EXCLUDED.person_ids;
+        RETURN NULL;
+    END $$"""
+LINKED_FUNCTION = linked_trigger_function(
+    "archive_article_facets_linked", "archive_article_facets_links"
+)
+
 SETUP = [
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
         article_id bigint PRIMARY KEY,
@@ -122,33 +159,14 @@ SETUP = [
         {_arrays("f")}
         WHERE f.article_id = ANY(ids)
     $$""",
-    # The arrays are read with the row (three index probes, no links yet for a new
-    # article as a rule) instead of by an update after it: one row version per article.
-    f"""CREATE OR REPLACE FUNCTION archive_article_facets_sync() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.id <> OLD.id) THEN
-            DELETE FROM {TABLE} WHERE article_id = OLD.id;
-        END IF;
-        IF TG_OP = 'DELETE' THEN
-            RETURN NULL;
-        END IF;
-        INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
-            VALUES (NEW.id, NEW.source_id, NEW.published,
-                    {_linked("NEW.id")})
-            ON CONFLICT (article_id) DO UPDATE SET
-                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
-                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
-                person_ids = EXCLUDED.person_ids;
-        RETURN NULL;
-    END $$""",
+    SYNC_FUNCTION,
     f"""CREATE OR REPLACE FUNCTION archive_article_facets_truncate() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
         TRUNCATE {TABLE};
         RETURN NULL;
     END $$""",
-    linked_trigger_function("archive_article_facets_linked", "archive_article_facets_links"),
+    LINKED_FUNCTION,
     f"""CREATE OR REPLACE FUNCTION archive_article_facets_relinked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -171,7 +189,7 @@ for _link, _key, _column in LINKS:
 # The rows already there, once the triggers keep up (same transaction: nothing slips by).
 SETUP.append(
     f"""INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
-        SELECT a.id, a.source_id, a.published, {_linked("a.id")}
+        SELECT a.id, a.source_id, a.published, {linked_arrays("a.id")}
         FROM archive_article a
         ON CONFLICT (article_id) DO NOTHING"""
 )

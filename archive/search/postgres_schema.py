@@ -13,12 +13,17 @@ in ``archive.search.sqlite``. Nothing here runs a query: these are strings.
 
 from __future__ import annotations
 
+from archive.search.postgres_facets import LINKED_FUNCTION as FACETS_LINKED
 from archive.search.postgres_facets import (
     LINKS,
+    SKIP_DEFERRED_INSERT,
     drop_statement_triggers,
+    linked_arrays,
     linked_trigger_function,
     statement_triggers,
 )
+from archive.search.postgres_facets import SYNC_FUNCTION as FACETS_SYNC
+from archive.search.postgres_facets import TABLE as FACETS_TABLE
 
 PG_SETUP = [
     "ALTER TABLE archive_article ADD COLUMN IF NOT EXISTS search_vector tsvector "
@@ -73,6 +78,7 @@ def _sync_function(filter_keys: bool) -> str:
     return f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
+        {SKIP_DEFERRED_INSERT}
         IF TG_OP = 'DELETE' THEN
             DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
         ELSIF TG_OP = 'UPDATE' AND NEW.id = OLD.id
@@ -194,6 +200,10 @@ PG_FILTER_BACKFILL = f"""UPDATE {PG_TABLE} s SET filter_keys = k.keys
     FROM (SELECT article_id, archive_article_filter_keys(article_id) AS keys FROM {PG_TABLE}) k
     WHERE k.article_id = s.article_id AND s.filter_keys IS DISTINCT FROM k.keys"""
 KEYED_LINKS = tuple(link for link, _key, _column in LINKS)  # the facet rows' link tables
+SEARCH_SYNC = _sync_function(filter_keys=True)
+SEARCH_LINKED = linked_trigger_function(
+    "archive_article_search_linked", "archive_article_search_rekey"
+)
 PG_FILTER_SETUP = [
     PG_CODE_KEYS,
     f"ALTER TABLE {PG_TABLE} ADD COLUMN IF NOT EXISTS filter_keys text[] NOT NULL DEFAULT '{{}}'",
@@ -204,11 +214,11 @@ PG_FILTER_SETUP = [
         FROM (SELECT i AS id, archive_article_filter_keys(i) AS keys FROM unnest(ids) i) k
         WHERE s.article_id = k.id AND s.filter_keys IS DISTINCT FROM k.keys
     $$""",
-    _sync_function(filter_keys=True),
+    SEARCH_SYNC,
     *_sync_trigger(SYNC_COLUMNS + ", source_id"),
     # Per statement, with transition tables (a file's links are one update), as the facet
     # rows are kept (archive/search/postgres_facets.py).
-    linked_trigger_function("archive_article_search_linked", "archive_article_search_rekey"),
+    SEARCH_LINKED,
     f"""CREATE OR REPLACE FUNCTION archive_article_search_relinked() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -269,3 +279,36 @@ PG_FILTER_TEARDOWN = [
         )
     ),
 ]
+
+
+# --- an importer's rows, written once per file (migration 0019) ------------------------
+# With ``difang.defer_rows`` on (``postgres_facets.DEFERRED``) the article and link
+# triggers leave a new article's search and facet rows alone; the importer then calls this
+# once for the file's new articles, after their links: one row version each, where the
+# link tables' triggers rewrote a row (its words' GIN entries included) once per table.
+# It switches the setting off first (to the end of the transaction), so the triggers keep
+# whatever follows.
+PG_ROWS_REFRESH = f"""CREATE OR REPLACE FUNCTION archive_article_rows_refresh(ids bigint[])
+    RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM set_config('difang.defer_rows', 'off', true);
+        INSERT INTO {PG_TABLE} (article_id, published, public, search_vector, filter_keys)
+            SELECT a.id, a.published, a.review_status = 'published',
+                   to_tsvector('simple'::regconfig, coalesce(a.search_text, '')),
+                   archive_article_filter_keys(a.id)
+            FROM archive_article a WHERE a.id = ANY(ids)
+            ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
+                public = EXCLUDED.public, search_vector = EXCLUDED.search_vector,
+                filter_keys = EXCLUDED.filter_keys;
+        INSERT INTO {FACETS_TABLE} (article_id, source_id, published, region_ids, tag_ids,
+                                    person_ids)
+            SELECT a.id, a.source_id, a.published, {linked_arrays("a.id")}
+            FROM archive_article a WHERE a.id = ANY(ids)
+            ON CONFLICT (article_id) DO UPDATE SET
+                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
+                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
+                person_ids = EXCLUDED.person_ids;
+    END $$"""
+# The four trigger functions again (they check ``DEFERRED`` now), then the refresh.
+PG_DEFER_SETUP = [SEARCH_SYNC, SEARCH_LINKED, FACETS_SYNC, FACETS_LINKED, PG_ROWS_REFRESH]
+PG_DEFER_TEARDOWN = ["DROP FUNCTION IF EXISTS archive_article_rows_refresh(bigint[])"]
