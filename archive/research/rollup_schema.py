@@ -81,22 +81,27 @@ for _event, _refs in (
         f"CREATE TRIGGER archive_month_count_{_event} AFTER {_event.upper()} ON {PG_TABLE} "
         f"{_refs} FOR EACH STATEMENT EXECUTE FUNCTION archive_month_count_sync()",
     ]
-ROLLUP_SETUP += [
-    f"DROP TRIGGER IF EXISTS archive_month_count_truncate ON {PG_TABLE}",
-    f"CREATE TRIGGER archive_month_count_truncate AFTER TRUNCATE ON {PG_TABLE} "
-    "FOR EACH STATEMENT EXECUTE FUNCTION archive_month_count_truncate()",
-    # The rows already there, in the same transaction as the triggers (nothing slips by).
+# The counts of the side table's rows as they are (the migration; the benches after a
+# COPY, which would otherwise update each month's row once per article in one transaction).
+ROLLUP_BACKFILL = [
     f"TRUNCATE {ROLLUP_TABLE}",
     f"""INSERT INTO {ROLLUP_TABLE} (key, month, shard, n)
         SELECT k, month, 0, sum(d) FROM ({_DELTAS.format(sign="1", rows=PG_TABLE)}) rows
         GROUP BY k, month""",
     f"ANALYZE {ROLLUP_TABLE}",
 ]
+ROLLUP_TRIGGERS = tuple(
+    f"archive_month_count_{event}" for event in ("insert", "update", "delete", "truncate")
+)
+ROLLUP_SETUP += [
+    f"DROP TRIGGER IF EXISTS archive_month_count_truncate ON {PG_TABLE}",
+    f"CREATE TRIGGER archive_month_count_truncate AFTER TRUNCATE ON {PG_TABLE} "
+    "FOR EACH STATEMENT EXECUTE FUNCTION archive_month_count_truncate()",
+    # The rows already there, in the same transaction as the triggers (nothing slips by).
+    *ROLLUP_BACKFILL,
+]
 ROLLUP_TEARDOWN = [
-    *(
-        f"DROP TRIGGER IF EXISTS archive_month_count_{event} ON {PG_TABLE}"
-        for event in ("insert", "update", "delete", "truncate")
-    ),
+    *(f"DROP TRIGGER IF EXISTS {name} ON {PG_TABLE}" for name in ROLLUP_TRIGGERS),
     "DROP FUNCTION IF EXISTS archive_month_count_sync()",
     "DROP FUNCTION IF EXISTS archive_month_count_truncate()",
     f"DROP TABLE IF EXISTS {ROLLUP_TABLE}",
