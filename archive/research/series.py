@@ -31,7 +31,7 @@ from archive.listing import Listing
 from archive.models import ArticleRegion, Region, Source
 from archive.research.months import code_keys, month_bounds, month_of, whole_months
 from archive.research.rollup_schema import ALL_KEY, ROLLUP_TABLE
-from archive.search.postgres import _side_table_where
+from archive.search.postgres import _side_table_where, through_index
 from archive.search.postgres_schema import PG_TABLE
 from archive.web import data_version
 
@@ -57,7 +57,7 @@ def monthly(listing) -> dict[str, int]:
         where, params = _where(listing)
         # Per day (a few thousand groups, a hash of a date each), folded into months here:
         # formatting every matching row's month cost a third of the count.
-        with connection.cursor() as cur:
+        with through_index() as cur:
             cur.execute(
                 f"SELECT published, count(*) FROM {PG_TABLE} WHERE {where} GROUP BY 1", params
             )
@@ -174,7 +174,7 @@ def first_use(listing) -> dict[str, tuple]:
             "AND k LIKE 'r%%' AND k NOT LIKE 'r#%%' GROUP BY 1"
         )
         epoch = datetime.date(1970, 1, 1)
-        with connection.cursor() as cur:
+        with through_index() as cur:
             cur.execute(sql, params)
             return {
                 key: (epoch + datetime.timedelta(days=first >> 32), first & 0xFFFFFFFF, n)

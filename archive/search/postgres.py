@@ -11,6 +11,7 @@ facet rows (``archive.search.postgres_facets``). Ranked by ``ts_rank_cd``.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -55,6 +56,19 @@ def _side_table_where(query: Query | None, dates=None, keys=None) -> tuple[str, 
             where += f" AND published {op} %s"
             params.append(dates[key])
     return where, params
+
+
+@contextlib.contextmanager
+def through_index():
+    """A transaction in which a count over a word's matches reads them through the GIN
+    index (``monthly``, ``first_use`` in archive/research/series.py). The vectors are out of
+    line (migration 0020), so a scan of the table would fetch and test all of them (seconds
+    at a million rows) while the planner costs it by the narrow heap alone; the bitmap gets
+    the memory to stay exact (a lossy page's rows would be tested, vector and all)."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        cur.execute(f"SET LOCAL work_mem = '{RANGE_WORK_MEM}'")
+        yield cur
 
 
 def _fetch_ids(sql: str, params: list) -> list[int]:

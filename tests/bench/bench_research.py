@@ -1,7 +1,7 @@
 """Research pages benchmark on PostgreSQL with a million generated articles.
 
     .venv/bin/python tests/bench/bench_research.py [--articles 1000000] [--runs 40] [--keep]
-                                                   [--reuse]
+                                                   [--reuse] [--search]
 
 Fills its own database (difang_bench_research) with bench_site.py's filler (COPY of
 generated articles, region links, tags, mentions) plus one quote for every third article
@@ -10,13 +10,15 @@ post), then times in-process with Django's test client (DEBUG off, whole-page ca
 and prints p50/p95 for
 
   - a trend line of a word in about 1% and one in about 20% of the articles (counts per
-    month from the search index, and the share of the month's articles),
+    month from the search index, and the share of the month's articles), and of a phrase,
   - the spread table (first date and count per prefecture and county) of a word in ~5%,
   - the coverage heat map (per source and per province per month),
   - a quote search (quoted words within the article search, plus a post facet),
 
 each with the research cache off (every request counts everything) and on (the archive's
-monthly totals and the coverage counts remembered under the data version, as served).
+monthly totals and the coverage counts remembered under the data version, as served), and
+with ``--search`` the site's searches (bench_site.py's words, a phrase, within a province,
+newest first), which read the same side table.
 The words are chosen by their measured share. Not part of the test suite.
 """
 
@@ -29,6 +31,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -109,6 +112,11 @@ def main():
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument(
+        "--search",
+        action="store_true",
+        help="also time the site's search pages (bench_site.py's searches) on this database",
+    )
     args = ap.parse_args()
 
     server, bench_url = bench_site.database_urls()
@@ -174,6 +182,11 @@ def main():
             (f"trend q={common} ({shares[common]:.1%})", f"/trends/?q={common}"),
             (f"trend q={rare}&q={common} (two lines)", f"/trends/?q={rare}&q={common}"),
             (f"trend q={common}&region=370000", f"/trends/?q={common}&region=370000"),
+            # A 提法 of several words is a phrase: each candidate's positions are checked.
+            (
+                f'trend q="{common} {middle}" (a phrase)',
+                "/trends/?q=" + quote(f'"{common} {middle}"'),
+            ),
             (f"spread q={middle} ({shares[middle]:.1%})", f"/trends/spread/?q={middle}"),
             (f"spread q={middle} CSV", f"/trends/spread/?q={middle}&format=csv"),
             ("coverage", "/coverage/"),
@@ -186,6 +199,13 @@ def main():
         for label, url in pages:
             if "trend" in label or "coverage" in label:
                 row(label + " [cached totals]", url, 300)
+        if args.search:
+            # The side table serves the lists' searches too: a change to it shows here.
+            print()
+            for q in bench_site.QUERIES:
+                row(f"search q={q} [cache off]", "/?q=" + q, 0)
+            for extra in ("q=作风&region=370000", "q=工作&region=370000", "q=工作&sort=new"):
+                row(f"search {extra} [cache off]", "/?" + extra, 0)
     finally:
         from django.db import connection
 
