@@ -119,6 +119,26 @@ def drop_statement_triggers(name: str, table: str) -> list[str]:
     ]
 
 
+def row(article: str) -> str:
+    """An article's facet row, in the table's column order, ``article`` naming it in the
+    query (``NEW`` in a trigger, an alias of the article table)."""
+    return f"{article}.id, {article}.source_id, {article}.published, " + linked_arrays(
+        f"{article}.id"
+    )
+
+
+def upsert(rows: str) -> str:
+    """Write the facet rows of ``rows`` (a ``VALUES`` or ``SELECT`` of ``row``), read again
+    if one is already there."""
+    return f"""INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids,
+                                    person_ids)
+            {rows}
+            ON CONFLICT (article_id) DO UPDATE SET
+                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
+                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
+                person_ids = EXCLUDED.person_ids;"""
+
+
 # The arrays are read with the row (three index probes, no links yet for a new
 # article as a rule) instead of by an update after it: one row version per article.
 SYNC_FUNCTION = f"""CREATE OR REPLACE FUNCTION archive_article_facets_sync() RETURNS trigger
@@ -131,13 +151,7 @@ SYNC_FUNCTION = f"""CREATE OR REPLACE FUNCTION archive_article_facets_sync() RET
         IF TG_OP = 'DELETE' THEN
             RETURN NULL;
         END IF;
-        INSERT INTO {TABLE} (article_id, source_id, published, region_ids, tag_ids, person_ids)
-            VALUES (NEW.id, NEW.source_id, NEW.published,
-                    {linked_arrays("NEW.id")})
-            ON CONFLICT (article_id) DO UPDATE SET
-                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
-                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
-                person_ids = EXCLUDED.person_ids;
+        {upsert(f"VALUES ({row('NEW')})")}
         RETURN NULL;
     END $$"""
 LINKED_FUNCTION = linked_trigger_function(

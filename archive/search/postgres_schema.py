@@ -19,12 +19,12 @@ from archive.search.postgres_facets import (
     LINKS,
     SKIP_DEFERRED_INSERT,
     drop_statement_triggers,
-    linked_arrays,
     linked_trigger_function,
     statement_triggers,
 )
 from archive.search.postgres_facets import SYNC_FUNCTION as FACETS_SYNC
-from archive.search.postgres_facets import TABLE as FACETS_TABLE
+from archive.search.postgres_facets import row as facets_row
+from archive.search.postgres_facets import upsert as facets_upsert
 
 PG_SETUP = [
     "ALTER TABLE archive_article ADD COLUMN IF NOT EXISTS search_vector tsvector "
@@ -52,7 +52,6 @@ PG_TABLE_INDEXES = {
     "article_search_gin": f"CREATE INDEX IF NOT EXISTS article_search_gin ON {PG_TABLE} "
     "USING gin (search_vector, published, filter_keys) WHERE public",
 }
-PG_VECTOR = "to_tsvector('simple'::regconfig, coalesce(NEW.search_text, ''))"
 # btree_gin is a trusted contrib extension: the database's owner may create it.
 PG_EXTENSION = "CREATE EXTENSION IF NOT EXISTS btree_gin"
 # Most-common-word statistics for 10,000 words (the default keeps 1,000): the planner's
@@ -65,17 +64,36 @@ PG_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN search_vector SET STATISTI
 PG_DATE_STATISTICS = f"ALTER TABLE {PG_TABLE} ALTER COLUMN published SET STATISTICS 1000"
 
 
+def _search_row(article: str, filter_keys: bool) -> str:
+    """An article's search row, in ``_search_upsert``'s column order, ``article`` naming it
+    in the query (``NEW`` in a trigger, an alias of the article table)."""
+    keys = f", archive_article_filter_keys({article}.id)" if filter_keys else ""
+    return (
+        f"{article}.id, {article}.published, {article}.review_status = 'published', "
+        f"to_tsvector('simple'::regconfig, coalesce({article}.search_text, '')){keys}"
+    )
+
+
+def _search_upsert(rows: str, filter_keys: bool) -> str:
+    """Write the search rows of ``rows`` (a ``VALUES`` or ``SELECT`` of ``_search_row``),
+    over one already there."""
+    columns = ", filter_keys" if filter_keys else ""
+    keep = ", filter_keys = EXCLUDED.filter_keys" if filter_keys else ""
+    return f"""INSERT INTO {PG_TABLE} (article_id, published, public, search_vector{columns})
+                {rows}
+                ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
+                    public = EXCLUDED.public, search_vector = EXCLUDED.search_vector{keep};"""
+
+
 def _sync_function(filter_keys: bool) -> str:
     """The article table's trigger function for the search table (migration 0006 made it
     without filter keys, 0010 with them: a new row gets its keys, a changed source its key)."""
-    columns = values = keep = rekey = ""
+    rekey = ""
     if filter_keys:
-        columns = ", filter_keys"
-        values = ", archive_article_filter_keys(NEW.id)"
-        keep = ", filter_keys = EXCLUDED.filter_keys"
         rekey = """,
                     filter_keys = CASE WHEN NEW.source_id IS DISTINCT FROM OLD.source_id
                         THEN archive_article_filter_keys(NEW.id) ELSE filter_keys END"""
+    new_row = f"VALUES ({_search_row('NEW', filter_keys)})"
     return f"""CREATE OR REPLACE FUNCTION archive_article_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
@@ -91,10 +109,7 @@ def _sync_function(filter_keys: bool) -> str:
             IF TG_OP = 'UPDATE' AND NEW.id <> OLD.id THEN
                 DELETE FROM {PG_TABLE} WHERE article_id = OLD.id;
             END IF;
-            INSERT INTO {PG_TABLE} (article_id, published, public, search_vector{columns})
-                VALUES (NEW.id, NEW.published, NEW.review_status = 'published', {PG_VECTOR}{values})
-                ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
-                    public = EXCLUDED.public, search_vector = EXCLUDED.search_vector{keep};
+            {_search_upsert(new_row, filter_keys)}
         END IF;
         RETURN NULL;
     END $$"""
@@ -289,26 +304,13 @@ PG_FILTER_TEARDOWN = [
 # link tables' triggers rewrote a row (its words' GIN entries included) once per table.
 # It switches the setting off first (to the end of the transaction), so the triggers keep
 # whatever follows.
+_NEW_ROWS = "FROM archive_article a WHERE a.id = ANY(ids)"
 PG_ROWS_REFRESH = f"""CREATE OR REPLACE FUNCTION archive_article_rows_refresh(ids bigint[])
     RETURNS void LANGUAGE plpgsql AS $$
     BEGIN
         PERFORM set_config('difang.defer_rows', 'off', true);
-        INSERT INTO {PG_TABLE} (article_id, published, public, search_vector, filter_keys)
-            SELECT a.id, a.published, a.review_status = 'published',
-                   to_tsvector('simple'::regconfig, coalesce(a.search_text, '')),
-                   archive_article_filter_keys(a.id)
-            FROM archive_article a WHERE a.id = ANY(ids)
-            ON CONFLICT (article_id) DO UPDATE SET published = EXCLUDED.published,
-                public = EXCLUDED.public, search_vector = EXCLUDED.search_vector,
-                filter_keys = EXCLUDED.filter_keys;
-        INSERT INTO {FACETS_TABLE} (article_id, source_id, published, region_ids, tag_ids,
-                                    person_ids)
-            SELECT a.id, a.source_id, a.published, {linked_arrays("a.id")}
-            FROM archive_article a WHERE a.id = ANY(ids)
-            ON CONFLICT (article_id) DO UPDATE SET
-                source_id = EXCLUDED.source_id, published = EXCLUDED.published,
-                region_ids = EXCLUDED.region_ids, tag_ids = EXCLUDED.tag_ids,
-                person_ids = EXCLUDED.person_ids;
+        {_search_upsert(f"SELECT {_search_row('a', True)} {_NEW_ROWS}", True)}
+        {facets_upsert(f"SELECT {facets_row('a')} {_NEW_ROWS}")}
     END $$"""
 # The four trigger functions again (they check ``DEFERRED`` now), then the refresh.
 PG_DEFER_SETUP = [SEARCH_SYNC, SEARCH_LINKED, FACETS_SYNC, FACETS_LINKED, PG_ROWS_REFRESH]
