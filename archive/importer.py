@@ -15,6 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from archive.extraction.entities import simplified
 from archive.extraction.known import KnownOfficial, KnownOfficials
@@ -105,16 +106,67 @@ def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
         raw = RawFile.objects.create(sha256=record.sha256, **fields)
     if failed:
         return "failed"
-    # What the file's articles already match, and their outlets: two queries per file.
-    known = existing_articles([content_hash(a.title, a.body) for a in record.articles])
+    write_articles(raw, record.articles, source_name)
+    return "imported"
+
+
+def write_articles(raw: RawFile, records: list[ArticleRecord], source_name: str | None = None):
+    """The articles of a parsed file, inside its transaction: a new one created with its
+    links and clustered with its reprints, a known one given an occurrence. Returns the new
+    ones.
+
+    A file's writes go in batches, one insert per table (articles, their history, links,
+    occurrences) and one lookup per kind of row they link to (places, people, positions,
+    tags): the ORM's cost is per statement, and it was most of an import's time when every
+    article wrote its own rows. On PostgreSQL the triggers leave the new articles' search
+    and facet rows until their links are in (``defer_rows``)."""
+    digests = [content_hash(rec.title, rec.body) for rec in records]
+    known = existing_articles(digests)  # two queries: hashes, then merged-away hashes
+    publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
     sources: dict[str, Source | None] = {}
-    new: list[Article] = []
+    fresh: dict[str, tuple[Article, ArticleRecord]] = {}
+    seen: list[tuple[Article, ArticleRecord]] = []
+    for rec, digest in zip(records, digests, strict=True):
+        article = known.get(digest) or fresh.get(digest, (None,))[0]
+        if article is None:  # a file may hold one article twice: the first copy makes it
+            article = Article(
+                title=rec.title[:500],
+                subtitle=rec.subtitle[:500],
+                body=rec.body,
+                published=rec.published,
+                source=source_for(source_name or rec.source, sources),
+                authors=rec.authors,
+                url=rec.url,
+                raw_file=raw,
+                span_start=rec.span[0],
+                span_end=rec.span[1],
+                content_hash=digest,
+                review_status=Article.ReviewStatus.PUBLISHED
+                if publish
+                else Article.ReviewStatus.NEW,
+                search_text=rec.search_text or search_text(rec.title, rec.subtitle, rec.body),
+                confidence=rec.confidence,
+                repairs=rec.repairs,
+            )
+            fresh[digest] = (article, rec)
+        seen.append((article, rec))
+    new = [article for article, _rec in fresh.values()]
     defer_rows()
-    for art in record.articles:
-        save_article(raw, art, source_name, known=known, sources=sources, new=new)
+    if new:
+        bulk_create_with_history(new, Article)  # the ids come back (RETURNING)
+        link_articles(list(fresh.values()))
+    spans = {(article.pk, rec.span[0]): rec.span[1] for article, rec in seen}
+    # A known article may already have this occurrence (a re-import of a stored file).
+    Occurrence.objects.bulk_create(
+        [
+            Occurrence(article_id=pk, raw_file=raw, span_start=start, span_end=end)
+            for (pk, start), end in spans.items()
+        ],
+        ignore_conflicts=True,
+    )
     write_deferred_rows([a.pk for a in new])
     cluster_reprints(new)
-    return "imported"
+    return new
 
 
 def defer_rows() -> None:
@@ -141,10 +193,9 @@ def cluster_reprints(articles: list[Article]) -> None:
     the linking of the file's articles, so importers of one story's reprints overlap."""
     if not getattr(settings, "DIFANG_CLUSTER_REPRINTS", True):
         return
-    from archive.reprints.store import cluster_article
+    from archive.reprints.store import cluster_articles
 
-    for article in articles:
-        cluster_article(article)  # one indexed lookup of its MinHash band keys
+    cluster_articles(articles)  # one indexed lookup of their MinHash band keys
 
 
 def existing_articles(digests: list[str]) -> dict[str, Article]:
@@ -160,61 +211,6 @@ def existing_articles(digests: list[str]) -> dict[str, Article]:
     return found
 
 
-def save_article(
-    raw: RawFile,
-    rec: ArticleRecord,
-    source_name: str | None = None,
-    *,
-    known: dict[str, Article] | None = None,
-    sources: dict[str, Source | None] | None = None,
-    new: list[Article] | None = None,
-) -> Article:
-    """The article of a parsed record, created on first sight, and its occurrence in the
-    raw file. ``known``: ``existing_articles`` of the file, kept up to date here (a file
-    may hold one article twice); ``sources``: outlets already looked up, by name; ``new``:
-    where a new article goes to be clustered later (``cluster_reprints``), else now."""
-    digest = content_hash(rec.title, rec.body)
-    if known is None:
-        known = existing_articles([digest])
-    article = known.get(digest)
-    if article is None:
-        publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
-        article = Article.objects.create(
-            title=rec.title[:500],
-            subtitle=rec.subtitle[:500],
-            body=rec.body,
-            published=rec.published,
-            source=source_for(source_name or rec.source, sources),
-            authors=rec.authors,
-            url=rec.url,
-            raw_file=raw,
-            span_start=rec.span[0],
-            span_end=rec.span[1],
-            content_hash=digest,
-            review_status=Article.ReviewStatus.PUBLISHED if publish else Article.ReviewStatus.NEW,
-            search_text=rec.search_text or search_text(rec.title, rec.subtitle, rec.body),
-            confidence=rec.confidence,
-            repairs=rec.repairs,
-        )
-        link_entities(article, rec)
-        if new is None:
-            cluster_reprints([article])
-        else:
-            new.append(article)
-        known[digest] = article
-        Occurrence.objects.create(
-            article=article, raw_file=raw, span_start=rec.span[0], span_end=rec.span[1]
-        )
-        return article
-    Occurrence.objects.get_or_create(
-        article=article,
-        raw_file=raw,
-        span_start=rec.span[0],
-        defaults={"span_end": rec.span[1]},
-    )
-    return article
-
-
 def source_for(name: str | None, seen: dict[str, Source | None] | None = None) -> Source | None:
     """The outlet by its name (created on first sight); curators merge aliases later.
     ``seen``: outlets already looked up in this transaction, by name."""
@@ -228,11 +224,14 @@ def source_for(name: str | None, seen: dict[str, Source | None] | None = None) -
     return seen[name]
 
 
-def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
+def region_for(
+    ref, by_code: dict[str, Region] | None = None, towns: dict | None = None
+) -> Region | None:
     """The Region of a parsed place; a town (or a place without code) is created under its
     parent on first sight.
-    ``by_code``: regions already fetched, by code."""
+    ``by_code``: regions already fetched, by code; ``towns``: towns, by parent and name."""
     by_code = by_code if by_code is not None else {}
+    towns = towns if towns is not None else {}
 
     def coded(code: str | None) -> Region | None:
         if code and code not in by_code:
@@ -244,127 +243,247 @@ def region_for(ref, by_code: dict[str, Region] | None = None) -> Region | None:
     parent = coded(ref.parent_code)
     if parent is None:
         return None
-    region, _ = Region.objects.get_or_create(
-        parent=parent,
-        name=ref.name,
-        # a town, or a place with no code at its own level (臺南市 under 台湾省)
-        defaults={"level": ref.level if ref.level in Region.Level.values else "township"},
-    )
-    return region
+    if (parent.pk, ref.name) not in towns:
+        towns[parent.pk, ref.name] = Region.objects.get_or_create(
+            parent=parent,
+            name=ref.name,
+            # a town, or a place with no code at its own level (臺南市 under 台湾省)
+            defaults={"level": ref.level if ref.level in Region.Level.values else "township"},
+        )[0]
+    return towns[parent.pk, ref.name]
 
 
 def link_entities(article: Article, rec: ArticleRecord) -> None:
-    """Regions, people with positions, quotes and machine tags of a new article.
+    """Regions, people with positions, quotes and machine tags of one new article (or of
+    one whose links were cleared for a re-extraction): ``link_articles`` of it alone."""
+    link_articles([(article, rec)])
 
-    The article's own links are new rows, so they go in with one bulk insert each
-    (ignore_conflicts keeps links a curator confirmed when extraction runs again).
+
+def _date(value) -> date | None:
+    # A just-created Article still holds the parser's ISO string; positions compare dates.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def link_articles(pairs: list[tuple[Article, ArticleRecord]]) -> None:
+    """Regions, people with positions, quotes and machine tags of new articles (saved,
+    with their records): one lookup per kind of row for all of them, one bulk insert per
+    link table (ignore_conflicts keeps links a curator confirmed when extraction runs
+    again).
 
     Concurrent importers do not take turns here: towns, positions, tags and sources have
-    natural keys (a unique constraint makes the second writer wait for the first and then
-    find its row), and a new person is created under a lock on its name (``person_for``)."""
-    codes = {r.code for r in rec.regions if r.code} | {r.parent_code for r in rec.regions}
-    codes |= {p.region_code for p in rec.people if getattr(p, "region_code", None)}
-    by_code = {r.code: r for r in Region.objects.filter(code__in=codes - {None})}
-    county = None
-    links: dict[int, ArticleRegion] = {}
-    for ref in rec.regions:
-        region = region_for(ref, by_code)
-        if region is None or region.pk in links:
-            continue
-        links[region.pk] = ArticleRegion(
-            article=article, region=region, primary=ref.primary, mentions=ref.mentions
-        )
-        if ref.primary and county is None and region.level != Region.Level.TOWNSHIP:
-            county = region
-    ArticleRegion.objects.bulk_create(links.values(), ignore_conflicts=True)
-    # A just-created Article still holds the parser's ISO string; positions compare dates.
-    published = article.published
-    if isinstance(published, str):
-        published = date.fromisoformat(published)
-    persons: dict[str, Person] = {}
-    mentions: dict[int, Mention] = {}
-    for p in rec.people:
-        person = person_for(p.name, p.organization)
-        persons[p.name] = person
-        position = None
-        if p.title:
-            position, created = Position.objects.get_or_create(
-                person=person,
-                title=p.title[:200],
-                organization=(p.organization or "")[:200],
-                defaults={
-                    # The organisation's own place (莘县卫生健康局 -> 莘县), else the article's.
-                    "region": by_code.get(getattr(p, "region_code", None)) or county,
-                    "first_seen": published,
-                    "last_seen": published,
-                    "article": article,
-                },
+    natural keys (a unique constraint makes the second writer wait for the first; this one
+    then fails on it, and ``import_file`` tries the file again, finding the row), and a new
+    person is created under a lock on its name (``people_for``)."""
+    codes: set[str | None] = set()
+    for _article, rec in pairs:
+        codes |= {r.code for r in rec.regions} | {r.parent_code for r in rec.regions}
+        codes |= {getattr(p, "region_code", None) for p in rec.people}
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes - {None, ""})}
+    towns: dict = {}
+    region_links: list[ArticleRegion] = []
+    counties: dict[int, Region | None] = {}
+    for article, rec in pairs:
+        links: dict[int, ArticleRegion] = {}
+        county = None
+        for ref in rec.regions:
+            region = region_for(ref, by_code, towns)
+            if region is None or region.pk in links:
+                continue
+            links[region.pk] = ArticleRegion(
+                article=article, region=region, primary=ref.primary, mentions=ref.mentions
             )
-            if not created and published:
-                changed = False
-                if not position.first_seen or published < position.first_seen:
-                    position.first_seen, changed = published, True
-                if not position.last_seen or published > position.last_seen:
-                    position.last_seen, changed = published, True
-                if changed:
-                    position.save(update_fields=["first_seen", "last_seen"])
-        mentions.setdefault(person.pk, Mention(article=article, person=person, position=position))
+            if ref.primary and county is None and region.level != Region.Level.TOWNSHIP:
+                county = region
+        region_links += links.values()
+        counties[article.pk] = county
+    ArticleRegion.objects.bulk_create(region_links, ignore_conflicts=True)
+
+    people = people_for((p.name, p.organization) for _a, rec in pairs for p in rec.people)
+    positions = _positions_for(pairs, people, by_code, counties)
+    mentions: dict[tuple[int, int], Mention] = {}
+    quotes: list[Quote] = []
+    for article, rec in pairs:
+        persons: dict[str, Person] = {}
+        for p in rec.people:
+            person = persons[p.name] = people[p.name, p.organization]
+            position = positions.get(_position_key(person, p)) if p.title else None
+            mentions.setdefault(
+                (article.pk, person.pk), Mention(article=article, person=person, position=position)
+            )
+        by_start = {
+            q.start: Quote(
+                article=article,
+                start=q.start,
+                end=q.end,
+                text=q.text,
+                speaker_name=(q.speaker or "")[:20],
+                person=persons.get(q.speaker or ""),
+            )
+            for q in rec.quotes
+        }
+        quotes += by_start.values()
     Mention.objects.bulk_create(mentions.values(), ignore_conflicts=True)
-    quotes = {
-        q.start: Quote(
-            article=article,
-            start=q.start,
-            end=q.end,
-            text=q.text,
-            speaker_name=(q.speaker or "")[:20],
-            person=persons.get(q.speaker or ""),
-        )
-        for q in rec.quotes
-    }
-    Quote.objects.bulk_create(quotes.values(), ignore_conflicts=True)
-    names = list(dict.fromkeys(name[:100] for name in rec.tags))
-    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
-    for name in names:
-        if name not in tags:
-            kind = Tag.Kind.CAMPAIGN if CAMPAIGN_HINT.search(name) else Tag.Kind.TOPIC
-            tags[name] = Tag.objects.get_or_create(name=name, defaults={"kind": kind})[0]
+    Quote.objects.bulk_create(quotes, ignore_conflicts=True)
+
+    names = {article.pk: list(dict.fromkeys(n[:100] for n in rec.tags)) for article, rec in pairs}
+    tags = tags_for([n for file_names in names.values() for n in file_names])
     ArticleTag.objects.bulk_create(
-        [ArticleTag(article=article, tag=tags[name], machine=True) for name in names],
+        [
+            ArticleTag(article=article, tag=tags[name], machine=True)
+            for article, _rec in pairs
+            for name in names[article.pk]
+        ],
         ignore_conflicts=True,
     )
 
 
+def tags_for(names: list[str]) -> dict[str, Tag]:
+    """The tags of these names (a new one is a campaign if its name reads like one)."""
+    names = list(dict.fromkeys(names))
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [
+        Tag(name=n, kind=Tag.Kind.CAMPAIGN if CAMPAIGN_HINT.search(n) else Tag.Kind.TOPIC)
+        for n in names
+        if n not in tags
+    ]
+    if missing:
+        bulk_create_with_history(missing, Tag)
+        tags |= {t.name: t for t in missing}
+    return tags
+
+
+def _position_key(person: Person, p) -> tuple[int, str, str]:
+    return (person.pk, p.title[:200], (p.organization or "")[:200])
+
+
+def _positions_for(pairs, people, by_code, counties) -> dict[tuple[int, str, str], Position]:
+    """The positions the articles' people hold (``_position_key``), created on first sight
+    (with the organisation's own place, 莘县卫生健康局 -> 莘县, else the article's county,
+    and the article), each's first and last dates widened to the articles' dates: one
+    query for those already there, one insert of the new, one update of the widened."""
+    wanted: dict[tuple[int, str, str], tuple[Article, object]] = {}
+    for article, rec in pairs:  # the first article that names it makes it
+        for p in rec.people:
+            if p.title:
+                wanted.setdefault(_position_key(people[p.name, p.organization], p), (article, p))
+    if not wanted:
+        return {}
+    found = Position.objects.filter(
+        person_id__in={k[0] for k in wanted}, title__in={k[1] for k in wanted}
+    )
+    positions = {(x.person_id, x.title, x.organization): x for x in found}
+    stored = {key for key in positions if key in wanted}
+    created = []
+    for key, (article, p) in wanted.items():
+        if key not in positions:
+            published = _date(article.published)
+            positions[key] = Position(
+                person_id=key[0],
+                title=key[1],
+                organization=key[2],
+                region=by_code.get(getattr(p, "region_code", None)) or counties[article.pk],
+                first_seen=published,
+                last_seen=published,
+                article=article,
+            )
+            created.append(positions[key])
+    widened = set()
+    for article, rec in pairs:
+        published = _date(article.published)
+        if not published:
+            continue
+        for p in rec.people:
+            if not p.title:
+                continue
+            key = _position_key(people[p.name, p.organization], p)
+            position = positions[key]
+            if not position.first_seen or published < position.first_seen:
+                position.first_seen = published
+                widened.add(key)
+            if not position.last_seen or published > position.last_seen:
+                position.last_seen = published
+                widened.add(key)
+    if created:
+        bulk_create_with_history(created, Position)
+    changed = [positions[key] for key in widened & stored]
+    if changed:
+        bulk_update_with_history(changed, Position, ["first_seen", "last_seen"])
+    return positions
+
+
 def person_for(name: str, organization: str | None) -> Person:
     """The same name with the same organisation is the same person; else the one person of
-    that name a curator confirmed; otherwise a new one.
-
-    A person has no natural key, so on PostgreSQL a missing one is created under a lock on
-    its name, and looked for once more when the lock is ours: another importer that
-    created it meanwhile has committed by then, and its row is found instead of a twin."""
-    normalized = simplified(name)
-    found = _existing_person(normalized, organization)
-    if found is None and lock_keys([name_lock_key("person:" + normalized)]):
-        found = _existing_person(normalized, organization)
-    return found or Person.objects.create(name=name, normalized_name=normalized)
+    that name a curator confirmed; otherwise a new one (``people_for`` of one name)."""
+    return people_for([(name, organization)])[name, organization]
 
 
-def _existing_person(normalized: str, organization: str | None) -> Person | None:
-    if organization:
-        hit = Person.objects.filter(
-            normalized_name=normalized, positions__organization=organization
-        ).first()
-        if hit:
-            return hit
-    confirmed = list(
-        Person.objects.filter(normalized_name=normalized, curation=Person.Curation.CONFIRMED)[:2]
-    )
-    if len(confirmed) == 1:
-        return confirmed[0]
-    if not organization:
-        candidates = list(Person.objects.filter(normalized_name=normalized)[:2])
-        if len(candidates) == 1:
-            return candidates[0]
-    return None
+def people_for(keys) -> dict[tuple[str, str | None], Person]:
+    """The person of each (name, organisation), as ``person_for`` finds them: one query of
+    the people of those names and one of their organisations, the file's new people
+    created in one insert.
+
+    A person has no natural key, so on PostgreSQL the missing ones are created under locks
+    on their names (taken at once, in key order, so two importers queue instead of
+    deadlocking), and looked for once more when the locks are ours: another importer that
+    created one meanwhile has committed by then, and its row is found instead of a twin."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    names = Namesakes.of({simplified(name) for name, _org in keys})
+    missing = {simplified(n) for n, org in keys if names.find(simplified(n), org) is None}
+    if missing and lock_keys([name_lock_key("person:" + n) for n in missing]):
+        names = Namesakes.of({simplified(name) for name, _org in keys})
+    found: dict[tuple[str, str | None], Person] = {}
+    new: list[Person] = []
+    for name, organization in keys:
+        normalized = simplified(name)
+        person = names.find(normalized, organization)
+        if person is None:
+            person = Person(name=name, normalized_name=normalized)
+            names.add(person)
+            new.append(person)
+        found[name, organization] = person
+    if new:
+        bulk_create_with_history(new, Person)
+    return found
+
+
+class Namesakes:
+    """The people of some normalised names, with their positions' organisations: who a
+    name with an organisation is (``find``), the people a file creates added as it goes."""
+
+    def __init__(self, people: list[Person], organizations: dict[int, set[str]]):
+        self.people: dict[str, list[Person]] = {}
+        for person in people:  # in the table's order: normalised name, then id
+            self.people.setdefault(person.normalized_name, []).append(person)
+        self.organizations = organizations
+
+    @classmethod
+    def of(cls, normalized: set[str]) -> Namesakes:
+        people = list(Person.objects.filter(normalized_name__in=normalized))
+        organizations: dict[int, set[str]] = {}
+        held = Position.objects.filter(person__in=[p.pk for p in people]).exclude(organization="")
+        for pk, organization in held.values_list("person_id", "organization"):
+            organizations.setdefault(pk, set()).add(organization)
+        return cls(people, organizations)
+
+    def add(self, person: Person) -> None:
+        self.people.setdefault(person.normalized_name, []).append(person)
+
+    def find(self, normalized: str, organization: str | None) -> Person | None:
+        """The first of that name with a position at that organisation; else the one of
+        that name a curator confirmed; else, without an organisation, the one of that name."""
+        namesakes = self.people.get(normalized, [])
+        if organization:
+            for person in namesakes:
+                if organization in self.organizations.get(person.pk, ()):
+                    return person
+        confirmed = [p for p in namesakes if p.curation == Person.Curation.CONFIRMED]
+        if len(confirmed) == 1:
+            return confirmed[0]
+        if not organization and len(namesakes) == 1:
+            return namesakes[0]
+        return None
 
 
 def known_officials() -> KnownOfficials:
@@ -455,8 +574,7 @@ def reimport(raw: RawFile) -> str:
     if raw.status != RawFile.Status.IMPORTED:
         return import_file(record, data)
     with transaction.atomic():
-        for art in record.articles:
-            save_article(raw, art)
+        write_articles(raw, record.articles)
     return "imported"
 
 

@@ -185,23 +185,24 @@ def test_dry_run_writes_nothing_and_prints_one_contract_json_document(gazetteer)
     assert "22 articles" in err
 
 
-def failing_on_third_call(calls: list[str]):
-    """A link_entities that breaks while writing the third article, as a lost DB would."""
-    real_link_entities = archive.importer.link_entities
+def failing_on_second_file(calls: list[list[str]]):
+    """A link_articles that writes the second file's links and then breaks, as a lost
+    database would; ``calls`` gets the titles of each file's new articles."""
+    real_link_articles = archive.importer.link_articles
 
-    def link_entities(article, rec):
-        calls.append(article.title)
-        if len(calls) == 3:
+    def link_articles(pairs):
+        calls.append([article.title for article, _rec in pairs])
+        real_link_articles(pairs)
+        if len(calls) == 2:
             raise RuntimeError("database went away")
-        real_link_entities(article, rec)
 
-    return link_entities
+    return link_articles
 
 
 def test_a_file_whose_write_fails_midway_leaves_no_rows_behind(gazetteer, monkeypatch):
     qingdao, liaoning = SEEDS[4], SEEDS[3]  # one article, then seven
-    calls: list[str] = []
-    monkeypatch.setattr(archive.importer, "link_entities", failing_on_third_call(calls))
+    calls: list[list[str]] = []
+    monkeypatch.setattr(archive.importer, "link_articles", failing_on_second_file(calls))
     archive.importer.import_file(parse(qingdao.read_bytes(), str(qingdao)), qingdao.read_bytes())
 
     with pytest.raises(RuntimeError):
@@ -209,7 +210,7 @@ def test_a_file_whose_write_fails_midway_leaves_no_rows_behind(gazetteer, monkey
             parse(liaoning.read_bytes(), str(liaoning)), liaoning.read_bytes()
         )
 
-    assert len(calls) == 3
+    assert [len(titles) for titles in calls] == [1, 7]
     assert list(RawFile.objects.values_list("path", flat=True)) == [str(qingdao)]
     assert list(Article.objects.values_list("raw_file__path", flat=True)) == [str(qingdao)]
     assert Occurrence.objects.count() == 1
@@ -219,8 +220,8 @@ def test_a_file_whose_write_fails_is_reported_failed_and_later_files_still_go_in
     gazetteer, monkeypatch
 ):
     qingdao, liaoning, zhangjiakou = SEEDS[4], SEEDS[3], SEEDS[2]
-    calls: list[str] = []
-    monkeypatch.setattr(archive.importer, "link_entities", failing_on_third_call(calls))
+    calls: list[list[str]] = []
+    monkeypatch.setattr(archive.importer, "link_articles", failing_on_second_file(calls))
 
     code, out, err = run(qingdao, liaoning, zhangjiakou, "--json")
 
@@ -237,7 +238,7 @@ def test_a_file_whose_write_fails_is_reported_failed_and_later_files_still_go_in
     assert raw.status == RawFile.Status.FAILED
     assert raw.data == liaoning.read_bytes()
     assert not Occurrence.objects.filter(raw_file=raw).exists()
-    assert not Article.objects.filter(title__in=calls[1:3]).exists()
+    assert not Article.objects.filter(title__in=calls[1]).exists()
     assert Article.objects.count() == 1 + 3  # the Qingdao page has one, Zhangjiakou three
 
 

@@ -85,7 +85,7 @@ def test_a_file_that_fails_midway_leaves_no_deferred_setting_behind(gazetteer, m
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "link_entities", broken)  # while the rows wait
+    monkeypatch.setattr(importer, "link_articles", broken)  # while the rows wait
     with pytest.raises(RuntimeError):
         import_file(parse(data, path.name), data)
     assert deferred() != "on"  # rolled back with the file's savepoint

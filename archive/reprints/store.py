@@ -1,9 +1,9 @@
 """The ORM edge of reprint clustering: signature and band rows, stories, collapse.
 
-``cluster_article`` runs inside the importer's transaction for every new article: one
-indexed lookup of its band keys finds the candidates, ``core.is_reprint`` verifies them,
-and the article joins (or founds, or merges) a story. On PostgreSQL it first takes an
-advisory lock on each of its band keys (``archive.locks``, held until commit), so two
+``cluster_articles`` runs inside the importer's transaction for a file's new articles: one
+indexed lookup of their band keys finds the candidates, ``core.is_reprint`` verifies them,
+and each article joins (or founds, or merges) a story. On PostgreSQL it first takes an
+advisory lock on each of their band keys (``archive.locks``, held until commit), so two
 reprints imported at the same moment, which share a band key, take turns and the second
 finds the first; importers of unrelated articles do not wait for each other. SQLite has
 one writer anyway.
@@ -51,47 +51,88 @@ def candidate_signatures(keys: list[int]) -> list[tuple[int, bytes]]:
 
 
 def cluster_article(article: Article) -> Story | None:
-    """Sign an article that has no signature yet and put it in its story (the importer
-    calls it for each new article, the backfill for each unsigned one), inside a
-    transaction: the band-key locks it takes last until that commits.
-    Returns the article's story, if it has one."""
-    grams = core.shingles(article.body)
-    sig = core.signature_of_shingles(grams)
-    matched: dict[int, float] = {}
-    if sig is not None:
-        keys = sig.band_keys()
-        lock_keys(keys)
+    """Sign an article that has no signature yet and put it in its story (the backfill
+    calls it for each unsigned one), inside a transaction: the band-key locks it takes
+    last until that commits. Returns the article's story, if it has one."""
+    return cluster_articles([article])[0]
+
+
+def cluster_articles(articles: list[Article]) -> list[Story | None]:
+    """``cluster_article`` of each article in turn, as the importer calls it for a file's
+    new ones: the locks on all their band keys at once, one lookup of the articles that
+    share any (an article also matches one before it in the list), one insert of their
+    signatures and band keys; then each joins its story. Returns each one's story."""
+    signed = []
+    for article in articles:
+        grams = core.shingles(article.body)
+        sig = core.signature_of_shingles(grams)
+        signed.append((article, grams, sig, sig.band_keys() if sig is not None else []))
+    keys = sorted({key for *_rest, article_keys in signed for key in article_keys})
+    lock_keys(keys)
+    # The band index as it stands, by key, and the file's articles added as they are seen.
+    sharing: dict[int, set[int]] = defaultdict(set)
+    signatures: dict[int, core.Signature | None] = {}
+    bodies: dict[int, frozenset[int]] = {}
+    if keys:
+        bands = ReprintBand.objects.filter(key__in=keys).values_list("key", "article_id")
+        for key, other_id in bands:
+            sharing[key].add(other_id)
         for other_id, data in candidate_signatures(keys):
-            other = core.Signature.from_bytes(bytes(data))
-            if other is None or other_id == article.pk:
+            signatures[other_id] = core.Signature.from_bytes(bytes(data))
+    matches = []
+    for article, grams, sig, article_keys in signed:
+        matched: dict[int, float] = {}
+        others = {other for key in article_keys for other in sharing.get(key, ())}
+        for other_id in sorted(others - {article.pk}):
+            other = signatures.get(other_id)
+            if other is None:
                 continue
 
-            def exact(other_id=other_id):
-                body = Article.objects.values_list("body", flat=True).get(pk=other_id)
-                return core.jaccard(grams, core.shingles(body))
+            def exact(other_id=other_id, grams=grams):
+                if other_id not in bodies:
+                    body = Article.objects.values_list("body", flat=True).get(pk=other_id)
+                    bodies[other_id] = core.shingles(body)
+                return core.jaccard(grams, bodies[other_id])
 
             ok, value = core.is_reprint(sig, other, exact)
             if ok:
                 matched[other_id] = value
-    save_signature(article.pk, sig, len(grams), keys if sig is not None else [])
-    return join(article.pk, matched) if matched else None
+        matches.append(matched)
+        signatures[article.pk], bodies[article.pk] = sig, grams
+        for key in article_keys:
+            sharing[key].add(article.pk)
+    save_signatures([(article.pk, sig, len(grams), ks) for article, grams, sig, ks in signed])
+    return [
+        join(article.pk, matched) if matched else None
+        for (article, *_rest), matched in zip(signed, matches, strict=True)
+    ]
 
 
-def save_signature(article_id: int, sig, shingles: int, keys: list[int]) -> None:
-    """The signature row and the band keys; on PostgreSQL one statement for both."""
-    values = sig.to_bytes() if sig is not None else b""
-    if connection.vendor == "postgresql" and keys:
-        signatures, bands = ReprintSignature._meta.db_table, ReprintBand._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH s AS (INSERT INTO {signatures} (article_id, values, shingles) "
-                f"VALUES (%s, %s, %s)) INSERT INTO {bands} (key, article_id) "
-                f"SELECT unnest(%s::bigint[]), %s",
-                [article_id, values, shingles, keys, article_id],
-            )
+def save_signatures(rows: list[tuple[int, core.Signature | None, int, list[int]]]) -> None:
+    """The signature rows of (article id, signature, shingles, band keys) and their band
+    keys, in one statement on PostgreSQL, two on SQLite."""
+    if not rows:
         return
-    ReprintSignature.objects.create(article_id=article_id, values=values, shingles=shingles)
-    ReprintBand.objects.bulk_create([ReprintBand(key=key, article_id=article_id) for key in keys])
+    ids = [article_id for article_id, *_rest in rows]
+    values = [sig.to_bytes() if sig is not None else b"" for _id, sig, *_rest in rows]
+    counts = [shingles for _id, _sig, shingles, _keys in rows]
+    band_rows = [(key, article_id) for article_id, _sig, _n, keys in rows for key in keys]
+    signatures, bands = ReprintSignature._meta.db_table, ReprintBand._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f'WITH s AS (INSERT INTO {signatures} (article_id, "values", shingles) '
+                f"SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::integer[])) "
+                f"INSERT INTO {bands} (key, article_id) "
+                f"SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+                [ids, values, counts, [k for k, _ in band_rows], [a for _, a in band_rows]],
+            )
+            return
+        cursor.executemany(
+            f'INSERT INTO {signatures} (article_id, "values", shingles) VALUES (%s, %s, %s)',
+            list(zip(ids, values, counts, strict=True)),
+        )
+        cursor.executemany(f"INSERT INTO {bands} (key, article_id) VALUES (%s, %s)", band_rows)
 
 
 def join(article_id: int, matched: dict[int, float]) -> Story:

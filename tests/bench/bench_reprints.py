@@ -245,16 +245,16 @@ def window(size: int, seed: int) -> dict:
     known = known_officials_or_none()
     times = {True: [], False: []}
     clustering: list[float] = []
-    plain = store.cluster_article
+    plain = store.cluster_articles
 
-    def timed(article):  # the clustering step's own time, inside the import
+    def timed(articles):  # the clustering step's own time, inside the import
         t0 = time.perf_counter()
         try:
-            return plain(article)
+            return plain(articles)
         finally:
             clustering.append(time.perf_counter() - t0)
 
-    store.cluster_article = timed
+    store.cluster_articles = timed
     for n, (name, data) in enumerate(window_files(size, seed)):
         on = n % 2 == 0
         settings.DIFANG_CLUSTER_REPRINTS = on
@@ -263,7 +263,7 @@ def window(size: int, seed: int) -> dict:
         times[on].append(time.perf_counter() - t0)
         assert status in ("imported", "unchanged"), (name, status)
     settings.DIFANG_CLUSTER_REPRINTS = True
-    store.cluster_article = plain
+    store.cluster_articles = plain
     return {k: statistics.median(v) for k, v in times.items()} | {
         "mean_on": statistics.fmean(times[True]),
         "mean_off": statistics.fmean(times[False]),
