@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from reprint_corpus import make_corpus
 
 from archive.models import Article, ReprintBand, ReprintSignature, Story, StoryMember
@@ -235,6 +235,81 @@ def test_backfill_clusters_an_archive_imported_without_clustering(tmp_path, corp
     assert clusters() == expected_clusters(corpus)
     call_command("cluster_reprints", stdout=io.StringIO(), stderr=err)
     assert clusters() == expected_clusters(corpus)
+
+
+def stored_stories() -> tuple[set, set]:
+    """Every member's place (by its story's original, as ids differ between runs) and
+    every story's original, size and first date."""
+    members = {
+        (pk, original, rank, is_original, lag, round(similarity or 0, 9))
+        for pk, original, rank, is_original, lag, similarity in StoryMember.objects.values_list(
+            "article_id", "story__original_id", "rank", "is_original", "lag_days", "similarity"
+        )
+    }
+    return members, set(Story.objects.values_list("original_id", "size", "first_published"))
+
+
+def test_articles_clustered_in_one_batch_end_as_clustered_one_at_a_time(tmp_path, corpus, settings):
+    # The importer clusters a file's new articles together (one lookup, joins worked out in
+    # memory, one write): over the whole corpus at once (stories founded, grown, reordered
+    # and merged within the batch) that must end as article after article does.
+    settings.DIFANG_CLUSTER_REPRINTS = False
+    import_raw(write_docs(tmp_path / "all", corpus))
+    articles = list(Article.objects.order_by("pk"))
+    with transaction.atomic():
+        joined = [store.cluster_article(article) is not None for article in articles]
+    one_at_a_time = stored_stories()
+    for model in (StoryMember, Story, ReprintBand, ReprintSignature):
+        model.objects.all().delete()
+
+    with transaction.atomic():
+        found = store.cluster_articles(articles)
+
+    assert stored_stories() == one_at_a_time
+    assert clusters() == expected_clusters(corpus)
+    assert [story is not None for story in found] == joined
+
+
+def test_a_batch_that_founds_two_stories_and_then_bridges_them_merges_them(tmp_path, settings):
+    # A and B (as in the test above) each with a reprint, then C, close to both: one at a
+    # time, A' founds a story with A, B' one with B, and C merges them; in one batch the
+    # two stories exist only in memory and in new rows when C arrives.
+    import random
+
+    from reprint_corpus import invented_story
+
+    rng = random.Random(3)
+    _, ps = invented_story(rng, "民生")
+    while len(ps) < 10:
+        ps = ps + invented_story(rng, "招商")[1]
+    a, b, c = "\n".join(ps[:7]), "\n".join(ps[3:10]), "\n".join(ps[:10])
+    bodies = [a, a + "\n（本报记者整理）", b, b + "\n（来源：县融媒体中心）", c]
+    settings.DIFANG_CLUSTER_REPRINTS = False
+    for i, body in enumerate(bodies):
+        day = f"2024-03-{i + 1:02d}"
+        record = {"title": f"第{i}稿", "content": body, "source": f"{i}报", "date": day}
+        (tmp_path / f"{i}.json").write_text(json.dumps(record, ensure_ascii=False))
+    import_raw(tmp_path)
+    articles = list(Article.objects.order_by("pk"))
+    assert len(articles) == 5
+    with transaction.atomic():
+        for n, article in enumerate(articles):
+            store.cluster_article(article)
+            if n == 3:
+                assert Story.objects.count() == 2
+    one_at_a_time = stored_stories()
+    for model in (StoryMember, Story, ReprintBand, ReprintSignature):
+        model.objects.all().delete()
+
+    with transaction.atomic():
+        store.cluster_articles(articles)
+
+    assert stored_stories() == one_at_a_time
+    story = Story.objects.get()
+    assert story.size == 5 and story.original.title == "第0稿"
+    assert list(story.members.order_by("rank").values_list("article__title", flat=True)) == [
+        f"第{i}稿" for i in range(5)
+    ]
 
 
 def test_a_curator_splits_a_member_out_and_merges_stories_back_with_history(

@@ -11,6 +11,7 @@ one writer anyway.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 from django.db import connection
@@ -25,12 +26,13 @@ from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryM
 
 
 def candidates_query(keys: list[int], exclude: int | None = None):
-    """Articles sharing at least one band key: one lookup of the band index (repeats
-    are removed by the caller: a DISTINCT would let PostgreSQL walk the article index)."""
+    """(band key, article id) of the articles sharing at least one band key: one lookup of
+    the band index (repeats are removed by the caller: a DISTINCT would let PostgreSQL walk
+    the article index)."""
     qs = ReprintBand.objects.filter(key__in=keys)
     if exclude is not None:
         qs = qs.exclude(article_id=exclude)
-    return qs.values_list("article_id", flat=True)
+    return qs.values_list("key", "article_id")
 
 
 def explain_candidates(keys: list[int]) -> str:
@@ -38,16 +40,13 @@ def explain_candidates(keys: list[int]) -> str:
     return candidates_query(keys).explain()
 
 
-def candidate_signatures(keys: list[int]) -> list[tuple[int, bytes]]:
-    """(article id, signature bytes) of every article sharing a band key with ``keys``:
-    one lookup of the band index, then the candidates' signatures by primary key (as one
-    query the planner may hash-join a sequential scan of all signatures instead)."""
-    ids = sorted(set(candidates_query(keys)))
-    if not ids:
-        return []
-    return list(
-        ReprintSignature.objects.filter(article_id__in=ids).values_list("article_id", "values")
-    )
+def signatures_of(ids) -> dict[int, core.Signature | None]:
+    """The stored signatures of these articles, by primary key (the candidates' signatures
+    as one query with the band lookup, the planner may hash-join a sequential scan of all
+    signatures instead)."""
+    rows = ReprintSignature.objects.filter(article_id__in=sorted(ids))
+    rows = rows.values_list("article_id", "values")
+    return {pk: core.Signature.from_bytes(bytes(data)) for pk, data in rows}
 
 
 def cluster_article(article: Article) -> Story | None:
@@ -71,14 +70,10 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
     lock_keys(keys)
     # The band index as it stands, by key, and the file's articles added as they are seen.
     sharing: dict[int, set[int]] = defaultdict(set)
-    signatures: dict[int, core.Signature | None] = {}
+    for key, other_id in candidates_query(keys) if keys else ():
+        sharing[key].add(other_id)
+    signatures = signatures_of(set().union(*sharing.values())) if sharing else {}
     bodies: dict[int, frozenset[int]] = {}
-    if keys:
-        bands = ReprintBand.objects.filter(key__in=keys).values_list("key", "article_id")
-        for key, other_id in bands:
-            sharing[key].add(other_id)
-        for other_id, data in candidate_signatures(keys):
-            signatures[other_id] = core.Signature.from_bytes(bytes(data))
     matches = []
     for article, grams, sig, article_keys in signed:
         matched: dict[int, float] = {}
@@ -102,10 +97,18 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
         for key in article_keys:
             sharing[key].add(article.pk)
     save_signatures([(article.pk, sig, len(grams), ks) for article, grams, sig, ks in signed])
-    return [
-        join(article.pk, matched) if matched else None
+    stories = Joins({other for matched in matches for other in matched})
+    found = [
+        stories.join(article.pk, _date(article.published), matched) if matched else None
         for (article, *_rest), matched in zip(signed, matches, strict=True)
     ]
+    stories.write()
+    return found
+
+
+def _date(value) -> datetime.date | None:
+    # A just-created Article still holds the parser's ISO string.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def save_signatures(rows: list[tuple[int, core.Signature | None, int, list[int]]]) -> None:
@@ -135,69 +138,110 @@ def save_signatures(rows: list[tuple[int, core.Signature | None, int, list[int]]
         cursor.executemany(f"INSERT INTO {bands} (key, article_id) VALUES (%s, %s)", band_rows)
 
 
-def join(article_id: int, matched: dict[int, float]) -> Story:
-    """Put an article in one story with the articles it matched (id -> similarity):
-    their stories merge, unless a curator made them (then it joins the best such one).
-    Ranks and lags are computed here, so a new story is two inserts and joining one a
-    select and an insert or two (an import is usually its story's latest member)."""
-    rows = Article.objects.filter(pk__in=[*matched, article_id]).values_list(
-        "pk", "published", "story_member__story_id", "story_member__story__curated"
-    )
-    info = {pk: (published, story, curated) for pk, published, story, curated in rows}
-    stories = {story for _, story, _ in info.values() if story}
-    curated = {story for _, story, cur in info.values() if story and cur}
-    if curated:
-        best = max((pk for pk in matched if info[pk][1] in curated), key=matched.get)
-        target, merged = info[best][1], set()
-    elif stories:
-        target = min(stories)
-        merged = stories - {target}
-    else:
-        target, merged = None, set()
-    if merged:
-        StoryMember.objects.filter(story_id__in=merged).update(story_id=target)
-        Story.objects.filter(pk__in=merged).delete()
-    existing = {}
-    if target is not None:
-        existing = {
-            pk: (published, rank, lag)
-            for pk, published, rank, lag in StoryMember.objects.filter(story_id=target).values_list(
-                "article_id", "article__published", "rank", "lag_days"
-            )
-        }
-    new = [pk for pk, (_, story, _) in info.items() if story is None]
-    appearances = [core.Appearance(pk, v[0]) for pk, v in existing.items()]
-    appearances += [core.Appearance(pk, info[pk][0]) for pk in new]
-    order = core.story_order(appearances)
-    first = order[0][0]
-    fields = {
-        "original_id": first.article_id,
-        "size": len(order),
-        "first_published": first.published,
-    }
-    if target is None:
-        # bulk_create: an automatic story has no history row; curators' changes do
-        story = Story.objects.bulk_create([Story(**fields)])[0]
-    else:
-        Story.objects.filter(pk=target).update(**fields, updated_at=timezone.now())
-        story = Story(pk=target, **fields)
-    best_similarity = max(matched.values())
-    created, changed = [], []
-    for appearance, rank, lag in order:
-        pk = appearance.article_id
-        member = StoryMember(
-            article_id=pk, story=story, rank=rank, is_original=rank == 0, lag_days=lag
+class Joins:
+    """Articles joining their stories, in turn: the stories of the articles they matched
+    are read once (their members with dates and ranks), each join is worked out in
+    memory as the next one will see it, and ``write`` stores the outcome in one update of
+    the stories and one insert and one update of their members. Only a new story (its id)
+    and a merge of two are written as they happen.
+
+    A join puts an article in one story with the articles it matched (id -> similarity):
+    their stories merge, unless a curator made them (then it joins the best such one)."""
+
+    def __init__(self, matched_ids: set[int]):
+        rows = Article.objects.filter(pk__in=matched_ids).values_list(
+            "pk", "published", "story_member__story_id", "story_member__story__curated"
         )
-        if pk in existing:
-            if existing[pk][1:] != (rank, lag):
-                changed.append(member)
+        self.published: dict[int, datetime.date | None] = {}
+        self.story_of: dict[int, int] = {}
+        self.curated: dict[int, bool] = {}
+        for pk, published, story, curated in rows:
+            self.published[pk] = published
+            if story:
+                self.story_of[pk], self.curated[story] = story, curated
+        # Each story's members: (rank, lag) as stored, and as the joins leave them.
+        self.members: dict[int, dict[int, tuple[int, int | None]]] = defaultdict(dict)
+        self.stored: dict[int, tuple[int, int | None]] = {}
+        members = StoryMember.objects.filter(story_id__in=set(self.curated)).values_list(
+            "article_id", "article__published", "rank", "lag_days", "story_id"
+        )
+        for pk, published, rank, lag, story in members:
+            self.published[pk] = published
+            self.story_of[pk] = story
+            self.members[story][pk] = self.stored[pk] = (rank, lag)
+        self.similarity: dict[int, float] = {}  # of the members that are new
+        self.fields: dict[int, dict] = {}  # the stories' new original, size, first date
+
+    def join(self, article_id: int, published, matched: dict[int, float]) -> Story:
+        self.published[article_id] = published
+        involved = [*matched, article_id]
+        stories = {self.story_of[pk] for pk in involved if pk in self.story_of}
+        curated = {story for story in stories if self.curated[story]}
+        if curated:
+            best = max((pk for pk in matched if self.story_of.get(pk) in curated), key=matched.get)
+            target, merged = self.story_of[best], set()
+        elif stories:
+            target = min(stories)
+            merged = stories - {target}
         else:
-            member.similarity = matched.get(pk, best_similarity)
-            created.append(member)
-    if changed:
-        StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
-    StoryMember.objects.bulk_create(created)
-    return story
+            target, merged = None, set()
+        if merged:
+            StoryMember.objects.filter(story_id__in=merged).update(story_id=target)
+            Story.objects.filter(pk__in=merged).delete()
+            for story in merged:
+                for pk, place in self.members.pop(story).items():
+                    self.story_of[pk] = target
+                    self.members[target][pk] = place
+                self.fields.pop(story, None)
+        members = self.members[target] if target is not None else {}
+        joining = [pk for pk in involved if pk not in self.story_of]
+        order = core.story_order(
+            core.Appearance(pk, self.published[pk]) for pk in [*members, *joining]
+        )
+        first = order[0][0]
+        fields = {
+            "original_id": first.article_id,
+            "size": len(order),
+            "first_published": first.published,
+        }
+        if target is None:
+            # bulk_create: an automatic story has no history row; curators' changes do
+            story = Story.objects.bulk_create([Story(**fields)])[0]
+            target, self.curated[story.pk] = story.pk, False
+        else:
+            self.fields[target] = fields
+            story = Story(pk=target, **fields)
+        best_similarity = max(matched.values())
+        for appearance, rank, lag in order:
+            pk = appearance.article_id
+            if pk not in self.story_of:
+                self.similarity[pk] = matched.get(pk, best_similarity)
+                self.story_of[pk] = target
+            self.members[target][pk] = (rank, lag)
+        return story
+
+    def write(self) -> None:
+        """The stories' new fields, their new members, the members whose rank changed."""
+        if self.fields:
+            now = timezone.now()
+            Story.objects.bulk_update(
+                [Story(pk=pk, updated_at=now, **fields) for pk, fields in self.fields.items()],
+                ["original_id", "size", "first_published", "updated_at"],
+            )
+        created, changed = [], []
+        for story, members in self.members.items():
+            for pk, (rank, lag) in members.items():
+                member = StoryMember(
+                    article_id=pk, story_id=story, rank=rank, is_original=rank == 0, lag_days=lag
+                )
+                if pk in self.similarity:
+                    member.similarity = self.similarity[pk]
+                    created.append(member)
+                elif self.stored[pk] != (rank, lag):
+                    changed.append(member)
+        if changed:
+            StoryMember.objects.bulk_update(changed, ["rank", "is_original", "lag_days"])
+        StoryMember.objects.bulk_create(created)
 
 
 def recompute(story: Story, record: bool = False) -> None:
