@@ -278,7 +278,9 @@ def link_articles(pairs: list[tuple[Article, ArticleRecord]]) -> None:
     for _article, rec in pairs:
         codes |= {r.code for r in rec.regions} | {r.parent_code for r in rec.regions}
         codes |= {getattr(p, "region_code", None) for p in rec.people}
-    by_code = {r.code: r for r in Region.objects.filter(code__in=codes - {None, ""})}
+    codes -= {None, ""}
+    by_code: dict[str, Region | None] = dict.fromkeys(codes)  # a code not in the gazetteer: None
+    by_code |= {r.code: r for r in Region.objects.filter(code__in=codes)}
     towns: dict = {}
     region_links: list[ArticleRegion] = []
     counties: dict[int, Region | None] = {}

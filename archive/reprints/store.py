@@ -26,13 +26,13 @@ from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryM
 
 
 def candidates_query(keys: list[int], exclude: int | None = None):
-    """(band key, article id) of the articles sharing at least one band key: one lookup of
-    the band index (repeats are removed by the caller: a DISTINCT would let PostgreSQL walk
-    the article index)."""
+    """The articles sharing at least one band key, each once: one lookup of the band
+    index (its key and article columns; a story reprinted by 300 outlets has 300 rows
+    under each of its keys)."""
     qs = ReprintBand.objects.filter(key__in=keys)
     if exclude is not None:
         qs = qs.exclude(article_id=exclude)
-    return qs.values_list("key", "article_id")
+    return qs.values_list("article_id", flat=True).distinct().order_by()
 
 
 def explain_candidates(keys: list[int]) -> str:
@@ -69,10 +69,13 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
     keys = sorted({key for *_rest, article_keys in signed for key in article_keys})
     lock_keys(keys)
     # The band index as it stands, by key, and the file's articles added as they are seen.
+    # A candidate's band keys are its signature's (``band_keys``), as stored with it.
+    signatures = signatures_of(candidates_query(keys)) if keys else {}
     sharing: dict[int, set[int]] = defaultdict(set)
-    for key, other_id in candidates_query(keys) if keys else ():
-        sharing[key].add(other_id)
-    signatures = signatures_of(set().union(*sharing.values())) if sharing else {}
+    wanted = set(keys)
+    for other_id, other in signatures.items():
+        for key in wanted.intersection(other.band_keys() if other is not None else ()):
+            sharing[key].add(other_id)
     bodies: dict[int, frozenset[int]] = {}
     matches = []
     for article, grams, sig, article_keys in signed:

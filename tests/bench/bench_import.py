@@ -28,6 +28,7 @@ import os
 import random
 import re
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -172,7 +173,9 @@ def db_import(files: list[Path], entities: bool, scratch: Path, pg: str | None =
     env["DIFANG_SQLITE_PATH"] = str(db)
     if pg:
         env["DATABASE_URL"] = fresh_postgres(pg)
-    env["DEBUG"] = "1"
+    # As a worker runs: DEBUG off (with it on, Django keeps every statement it sends).
+    env.pop("DEBUG", None)
+    env["SECRET_KEY"] = secrets.token_urlsafe(32)
     listing = scratch / "import-files.txt"
     listing.write_text("\n".join(map(str, files)), encoding="utf-8")
     cmd = [sys.executable, __file__, "--child-import", str(listing)]
