@@ -62,6 +62,17 @@ def test_a_dropped_paragraph_is_a_reprint_and_another_story_is_not():
     assert not core.is_reprint(base, core.signature(other))[0]
 
 
+def test_two_signatures_share_a_band_exactly_when_they_share_a_band_key():
+    # The importer tells a file's candidates apart by their signatures, the database by
+    # the stored keys: the two must agree, for reprints and for unrelated stories alike.
+    docs = make_corpus(6, seed=11, seeds=False)
+    sigs = [s for s in (core.signature(d.body) for d in docs) if s is not None]
+    pairs = [(a, b) for i, a in enumerate(sigs) for b in sigs[i + 1 :]]
+    sharing = [bool(set(a.band_keys()) & set(b.band_keys())) for a, b in pairs]
+    assert any(sharing) and not all(sharing)
+    assert [a.shares_band(b) for a, b in pairs] == sharing
+
+
 def test_story_order_puts_the_earliest_dated_appearance_first_with_lags():
     members = [
         core.Appearance(7, date(2024, 3, 5)),

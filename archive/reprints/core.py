@@ -105,6 +105,12 @@ class Signature:
         """The MinHash estimate of the two bodies' Jaccard similarity."""
         return float(np.count_nonzero(self.values == other.values)) / len(self.values)
 
+    def shares_band(self, other: Signature) -> bool:
+        """Whether the two have a band key in common: the same values in all rows of one
+        band (a key is a hash of the band's number and values)."""
+        mine, theirs = self.values.reshape(BANDS, ROWS), other.values.reshape(BANDS, ROWS)
+        return bool((mine == theirs).all(axis=1).any())
+
     def band_keys(self) -> list[int]:
         """One signed 64-bit key per band: the band's number and values, hashed."""
         raw = self.values.astype("<u4")

@@ -69,21 +69,15 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
     keys = sorted({key for *_rest, article_keys in signed for key in article_keys})
     lock_keys(keys)
     # The band index as it stands, by key, and the file's articles added as they are seen.
-    # A candidate's band keys are its signature's (``band_keys``), as stored with it.
+    # The candidates of any of the file's articles, then the file's own as they are seen;
+    # which of them an article's candidates are is told by their signatures (``shares_band``).
     signatures = signatures_of(candidates_query(keys)) if keys else {}
-    sharing: dict[int, set[int]] = defaultdict(set)
-    wanted = set(keys)
-    for other_id, other in signatures.items():
-        for key in wanted.intersection(other.band_keys() if other is not None else ()):
-            sharing[key].add(other_id)
     bodies: dict[int, frozenset[int]] = {}
     matches = []
-    for article, grams, sig, article_keys in signed:
+    for article, grams, sig, _keys in signed:
         matched: dict[int, float] = {}
-        others = {other for key in article_keys for other in sharing.get(key, ())}
-        for other_id in sorted(others - {article.pk}):
-            other = signatures.get(other_id)
-            if other is None:
+        for other_id, other in sorted(signatures.items()) if sig is not None else ():
+            if other is None or other_id == article.pk or not sig.shares_band(other):
                 continue
 
             def exact(other_id=other_id, grams=grams):
@@ -97,8 +91,6 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
                 matched[other_id] = value
         matches.append(matched)
         signatures[article.pk], bodies[article.pk] = sig, grams
-        for key in article_keys:
-            sharing[key].add(article.pk)
     save_signatures([(article.pk, sig, len(grams), ks) for article, grams, sig, ks in signed])
     stories = Joins({other for matched in matches for other in matched})
     found = [
