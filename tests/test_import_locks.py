@@ -13,7 +13,7 @@ import threading
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 
-from archive.importer import _lost_a_race, person_for
+from archive.importer import Namesakes, _lost_a_race, person_for
 from archive.locks import lock_keys, name_lock_key
 from archive.models import Person
 
@@ -37,6 +37,24 @@ def test_a_deadlock_is_retried_and_other_database_errors_are_not():
         error = OperationalError("boom")
         error.__cause__ = cause
         assert _lost_a_race(error) is retried
+
+
+def test_a_files_names_are_found_by_organisation_then_curation_then_alone():
+    # The rules person_for applies, over the people of a file's names read at once.
+    def person(pk, curation=Person.Curation.MACHINE):
+        return Person(pk=pk, name="王小明", normalized_name="王小明", curation=curation)
+
+    at_school, confirmed, other = person(1), person(2, Person.Curation.CONFIRMED), person(3)
+    names = Namesakes([at_school, confirmed, other], {1: {"实验小学"}, 3: {"县教育局"}})
+    assert names.find("王小明", "实验小学") is at_school
+    assert names.find("王小明", "县卫健委") is confirmed  # no such post: the confirmed one
+    assert names.find("王小明", None) is confirmed
+    assert Namesakes([other], {}).find("王小明", None) is other  # the only one of the name
+    assert Namesakes([other], {}).find("王小明", "县卫健委") is None  # another post: new
+    alone = Namesakes([], {})
+    made = Person(name="赵大海", normalized_name="赵大海")
+    alone.add(made)  # made earlier in the same file
+    assert alone.find("赵大海", None) is made
 
 
 @pytest.mark.django_db
