@@ -68,7 +68,6 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
         signed.append((article, grams, sig, sig.band_keys() if sig is not None else []))
     keys = sorted({key for *_rest, article_keys in signed for key in article_keys})
     lock_keys(keys)
-    # The band index as it stands, by key, and the file's articles added as they are seen.
     # The candidates of any of the file's articles, then the file's own as they are seen;
     # which of them an article's candidates are is told by their signatures (``shares_band``).
     signatures = signatures_of(candidates_query(keys)) if keys else {}
@@ -184,7 +183,7 @@ class Joins:
             StoryMember.objects.filter(story_id__in=merged).update(story_id=target)
             Story.objects.filter(pk__in=merged).delete()
             for story in merged:
-                for pk, place in self.members.pop(story).items():
+                for pk, place in self.members.pop(story, {}).items():
                     self.story_of[pk] = target
                     self.members[target][pk] = place
                 self.fields.pop(story, None)
