@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
@@ -124,10 +123,10 @@ def write_articles(raw: RawFile, records: list[ArticleRecord], source_name: str 
     known = existing_articles(digests)  # two queries: hashes, then merged-away hashes
     publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
     sources: dict[str, Source | None] = {}
-    fresh: dict[str, tuple[Article, ArticleRecord]] = {}
+    new: list[tuple[Article, ArticleRecord]] = []
     seen: list[tuple[Article, ArticleRecord]] = []
     for rec, digest in zip(records, digests, strict=True):
-        article = known.get(digest) or fresh.get(digest, (None,))[0]
+        article = known.get(digest)
         if article is None:  # a file may hold one article twice: the first copy makes it
             article = Article(
                 title=rec.title[:500],
@@ -148,13 +147,13 @@ def write_articles(raw: RawFile, records: list[ArticleRecord], source_name: str 
                 confidence=rec.confidence,
                 repairs=rec.repairs,
             )
-            fresh[digest] = (article, rec)
+            known[digest] = article
+            new.append((article, rec))
         seen.append((article, rec))
-    new = [article for article, _rec in fresh.values()]
     defer_rows()
     if new:
-        bulk_create_with_history(new, Article)  # the ids come back (RETURNING)
-        link_articles(list(fresh.values()))
+        bulk_create_with_history([a for a, _rec in new], Article)  # ids come back (RETURNING)
+        link_articles(new)
     spans = {(article.pk, rec.span[0]): rec.span[1] for article, rec in seen}
     # A known article may already have this occurrence (a re-import of a stored file).
     Occurrence.objects.bulk_create(
@@ -164,9 +163,9 @@ def write_articles(raw: RawFile, records: list[ArticleRecord], source_name: str 
         ],
         ignore_conflicts=True,
     )
-    write_deferred_rows([a.pk for a in new])
-    cluster_reprints(new)
-    return new
+    write_deferred_rows([a.pk for a, _rec in new])
+    cluster_reprints([a for a, _rec in new])
+    return [a for a, _rec in new]
 
 
 def defer_rows() -> None:
@@ -257,11 +256,6 @@ def link_entities(article: Article, rec: ArticleRecord) -> None:
     """Regions, people with positions, quotes and machine tags of one new article (or of
     one whose links were cleared for a re-extraction): ``link_articles`` of it alone."""
     link_articles([(article, rec)])
-
-
-def _date(value) -> date | None:
-    # A just-created Article still holds the parser's ISO string; positions compare dates.
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def link_articles(pairs: list[tuple[Article, ArticleRecord]]) -> None:
@@ -378,7 +372,7 @@ def _positions_for(pairs, people, by_code, counties) -> dict[tuple[int, str, str
     created = []
     for key, (article, p) in wanted.items():
         if key not in positions:
-            published = _date(article.published)
+            published = article.published_date
             positions[key] = Position(
                 person_id=key[0],
                 title=key[1],
@@ -391,7 +385,7 @@ def _positions_for(pairs, people, by_code, counties) -> dict[tuple[int, str, str
             created.append(positions[key])
     widened = set()
     for article, rec in pairs:
-        published = _date(article.published)
+        published = article.published_date
         if not published:
             continue
         for p in rec.people:
@@ -428,20 +422,19 @@ def people_for(keys) -> dict[tuple[str, str | None], Person]:
     on their names (taken at once, in key order, so two importers queue instead of
     deadlocking), and looked for once more when the locks are ours: another importer that
     created one meanwhile has committed by then, and its row is found instead of a twin."""
-    keys = list(dict.fromkeys(keys))
-    if not keys:
+    normalized = {key: simplified(key[0]) for key in keys}  # in first-seen order
+    if not normalized:
         return {}
-    names = Namesakes.of({simplified(name) for name, _org in keys})
-    missing = {simplified(n) for n, org in keys if names.find(simplified(n), org) is None}
+    names = Namesakes.of(set(normalized.values()))
+    missing = {n for (_name, org), n in normalized.items() if names.find(n, org) is None}
     if missing and lock_keys([name_lock_key("person:" + n) for n in missing]):
-        names = Namesakes.of({simplified(name) for name, _org in keys})
+        names = Namesakes.of(set(normalized.values()))
     found: dict[tuple[str, str | None], Person] = {}
     new: list[Person] = []
-    for name, organization in keys:
-        normalized = simplified(name)
-        person = names.find(normalized, organization)
+    for (name, organization), normalized_name in normalized.items():
+        person = names.find(normalized_name, organization)
         if person is None:
-            person = Person(name=name, normalized_name=normalized)
+            person = Person(name=name, normalized_name=normalized_name)
             names.add(person)
             new.append(person)
         found[name, organization] = person

@@ -4,6 +4,7 @@ Natural keys make re-import a no-op: ``RawFile.sha256``, ``Article.content_hash`
 ``Region.code``.
 """
 
+import datetime
 import zlib
 
 from django.db import models
@@ -394,6 +395,13 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("archive:article", args=[self.pk])
+
+    @property
+    def published_date(self) -> datetime.date | None:
+        """``published`` as a date: an article just created from a parsed record still
+        holds the parser's ISO string there."""
+        value = self.published
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
     @property
     def primary_regions(self):

@@ -93,16 +93,11 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
     save_signatures([(article.pk, sig, len(grams), ks) for article, grams, sig, ks in signed])
     stories = Joins({other for matched in matches for other in matched})
     found = [
-        stories.join(article.pk, _date(article.published), matched) if matched else None
+        stories.join(article.pk, article.published_date, matched) if matched else None
         for (article, *_rest), matched in zip(signed, matches, strict=True)
     ]
     stories.write()
     return found
-
-
-def _date(value) -> datetime.date | None:
-    # A just-created Article still holds the parser's ISO string.
-    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def save_signatures(rows: list[tuple[int, core.Signature | None, int, list[int]]]) -> None:
