@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from archive.models import Region
 
@@ -147,4 +147,9 @@ def sync_regions(rows, aliases=()):
                 region.aliases = [*region.aliases, *missing]
                 region.save(update_fields=["aliases"])
                 report.aliases_added += len(missing)
+    if report.created and connection.vendor == "postgresql":
+        # Statistics now, not when autovacuum next looks: without them the planner reads
+        # the few thousand new regions in full for each import's lookup of a file's codes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Region._meta.db_table}")
     return report

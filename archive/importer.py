@@ -14,12 +14,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from archive.extraction.entities import simplified
 from archive.extraction.known import KnownOfficial, KnownOfficials
 from archive.extraction.records import ArticleRecord, FileRecord
 from archive.extraction.words import search_terms
+from archive.history import bulk_create_with_history
 from archive.locks import lock_keys, name_lock_key
 from archive.models import (
     Article,
