@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from simple_history.utils import bulk_update_with_history
 
 from archive.extraction.entities import simplified
@@ -80,7 +80,8 @@ def _lost_a_race(exc: Exception) -> bool:
 
 
 def _write(record: FileRecord, data: bytes, source_name: str | None) -> str:
-    existing = RawFile.objects.filter(sha256=record.sha256).first()
+    # The stored bytes are not read back: they are replaced, or the file is unchanged.
+    existing = RawFile.objects.filter(sha256=record.sha256).defer("content").first()
     if existing is not None and existing.status == RawFile.Status.IMPORTED:
         return "unchanged"
     failed = not record.articles
@@ -121,41 +122,41 @@ def write_articles(raw: RawFile, records: list[ArticleRecord], source_name: str 
     article wrote its own rows. On PostgreSQL the triggers leave the new articles' search
     and facet rows until their links are in (``defer_rows``)."""
     digests = [content_hash(rec.title, rec.body) for rec in records]
-    known = existing_articles(digests)  # two queries: hashes, then merged-away hashes
+    known = existing_article_ids(digests)  # one query: hashes and merged-away hashes
     publish = getattr(settings, "DIFANG_PUBLISH_ON_IMPORT", True)
     sources: dict[str, Source | None] = {}
+    made: dict[str, Article] = {}  # a file may hold one article twice: the first makes it
     new: list[tuple[Article, ArticleRecord]] = []
-    seen: list[tuple[Article, ArticleRecord]] = []
     for rec, digest in zip(records, digests, strict=True):
-        article = known.get(digest)
-        if article is None:  # a file may hold one article twice: the first copy makes it
-            article = Article(
-                title=rec.title[:500],
-                subtitle=rec.subtitle[:500],
-                body=rec.body,
-                published=rec.published,
-                source=source_for(source_name or rec.source, sources),
-                authors=rec.authors,
-                url=rec.url,
-                raw_file=raw,
-                span_start=rec.span[0],
-                span_end=rec.span[1],
-                content_hash=digest,
-                review_status=Article.ReviewStatus.PUBLISHED
-                if publish
-                else Article.ReviewStatus.NEW,
-                search_text=rec.search_text or search_text(rec.title, rec.subtitle, rec.body),
-                confidence=rec.confidence,
-                repairs=rec.repairs,
-            )
-            known[digest] = article
-            new.append((article, rec))
-        seen.append((article, rec))
+        if digest in known or digest in made:
+            continue
+        article = made[digest] = Article(
+            title=rec.title[:500],
+            subtitle=rec.subtitle[:500],
+            body=rec.body,
+            published=rec.published,
+            source=source_for(source_name or rec.source, sources),
+            authors=rec.authors,
+            url=rec.url,
+            raw_file=raw,
+            span_start=rec.span[0],
+            span_end=rec.span[1],
+            content_hash=digest,
+            review_status=Article.ReviewStatus.PUBLISHED if publish else Article.ReviewStatus.NEW,
+            search_text=rec.search_text or search_text(rec.title, rec.subtitle, rec.body),
+            confidence=rec.confidence,
+            repairs=rec.repairs,
+        )
+        new.append((article, rec))
     defer_rows()
     if new:
         bulk_create_with_history([a for a, _rec in new], Article)  # ids come back (RETURNING)
         link_articles(new)
-    spans = {(article.pk, rec.span[0]): rec.span[1] for article, rec in seen}
+    known |= {digest: article.pk for digest, article in made.items()}  # ids from RETURNING
+    spans = {
+        (known[digest], rec.span[0]): rec.span[1]
+        for rec, digest in zip(records, digests, strict=True)
+    }
     # A known article may already have this occurrence (a re-import of a stored file).
     Occurrence.objects.bulk_create(
         [
@@ -198,17 +199,20 @@ def cluster_reprints(articles: list[Article]) -> None:
     cluster_articles(articles)  # one indexed lookup of their MinHash band keys
 
 
-def existing_articles(digests: list[str]) -> dict[str, Article]:
-    """The archived articles with these content hashes, by hash, including articles a
-    curator merged another into (whose hash is now an alias of theirs)."""
-    found = {a.content_hash: a for a in Article.objects.filter(content_hash__in=set(digests))}
-    missing = set(digests) - set(found)
-    if missing:
-        aliases = ContentHashAlias.objects.filter(content_hash__in=missing).select_related(
-            "article"
-        )
-        found |= {alias.content_hash: alias.article for alias in aliases}
-    return found
+def existing_article_ids(digests: list[str]) -> dict[str, int]:
+    """The ids of the archived articles with these content hashes, by hash, including
+    articles a curator merged another into (whose hash is now an alias of theirs): one
+    query of both tables' unique hash indexes."""
+    digests = sorted(set(digests))
+    articles = Article.objects.filter(content_hash__in=digests).annotate(alias=Value(False))
+    aliases = ContentHashAlias.objects.filter(content_hash__in=digests).annotate(alias=Value(True))
+    rows = (
+        articles.values_list("content_hash", "pk", "alias")
+        .order_by()
+        .union(aliases.values_list("content_hash", "article_id", "alias").order_by(), all=True)
+    )
+    # an article's own hash before an alias of it, should a hash ever be both
+    return {digest: pk for digest, pk, _alias in sorted(rows, key=lambda row: -row[2])}
 
 
 def source_for(name: str | None, seen: dict[str, Source | None] | None = None) -> Source | None:

@@ -297,6 +297,65 @@ def test_two_workers_give_the_same_articles_as_one(gazetteer):
     assert [f["articles"] for f in two["files"]] == [f["articles"] for f in one["files"]]
 
 
+def stored_articles() -> list[tuple]:
+    return sorted(
+        (
+            a.title,
+            a.body,
+            str(a.published),
+            a.source.name if a.source else "",
+            tuple(sorted(a.regions.values_list("name", flat=True))),
+            tuple(sorted(a.people.values_list("name", flat=True))),
+            tuple(sorted(a.tags.values_list("name", flat=True))),
+            a.quotes.count(),
+        )
+        for a in Article.objects.all()
+    )
+
+
+def test_parsing_beside_the_writes_stores_what_parsing_in_the_writer_does(gazetteer):
+    # --workers 0: every file parsed and written in this process; the default: a parser
+    # process parses the next files while this one writes.
+    code, inline = run_json(RAW, "--workers", "0")
+    assert code == 0
+    first = stored_articles()
+    RawFile.objects.all().delete()  # the articles and their links go with their files
+    Article.objects.all().delete()
+    code, beside = run_json(RAW)
+    assert code == 0
+    assert [f["articles"] for f in beside["files"]] == [f["articles"] for f in inline["files"]]
+    assert {f["status"] for f in beside["files"]} == {"imported"}
+    assert stored_articles() == first and len(first) == 22
+
+
+def test_the_parser_processes_run_at_most_a_few_files_ahead_of_the_writes(
+    gazetteer, tmp_path, monkeypatch
+):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from archive.management.commands import import_raw
+
+    for n in range(12):
+        (tmp_path / f"page_{n:02d}.txt").write_bytes(SEEDS[n % len(SEEDS)].read_bytes())
+    submitted = []
+    submit = ProcessPoolExecutor.submit
+    monkeypatch.setattr(
+        ProcessPoolExecutor,
+        "submit",
+        lambda pool, fn, *args: submitted.append(args) or submit(pool, fn, *args),
+    )
+    files, _ = import_raw.expand([str(tmp_path)])
+    opts = {"encoding": None, "fields": {}, "workers": 2, "dry_run": False}
+    parsed = import_raw.Command()._parsed(files, opts)
+    ahead = []
+    for taken, (record, data) in enumerate(parsed, 1):
+        assert record.articles and data
+        ahead.append(len(submitted) - taken)
+    assert len(submitted) == 12
+    assert max(ahead) <= import_raw.AHEAD * 2  # never the whole collection at once
+    assert [r for (r,) in submitted] == [(f, None, {}) for f in files]
+
+
 def test_a_path_that_does_not_exist_is_reported_failed_without_a_traceback(gazetteer, tmp_path):
     missing = tmp_path / "no_such_dir" / "page.txt"
 

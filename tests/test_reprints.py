@@ -220,7 +220,8 @@ def test_the_candidate_lookup_uses_the_band_index(tmp_path, corpus):
     sig = core.signature(corpus[0].body)
     plan = store.explain_candidates(sig.band_keys())
     assert "reprint_band_key_idx" in plan, plan
-    assert "Seq Scan" not in plan and "SCAN archive_reprintband" not in plan, plan
+    assert "Seq Scan" not in plan and "SCAN archive_reprint" not in plan, plan
+    assert "archive_reprintsignature_pkey" in plan or "SEARCH archive_reprintsignature" in plan
 
 
 def test_backfill_clusters_an_archive_imported_without_clustering(tmp_path, corpus, settings):

@@ -25,28 +25,45 @@ from archive.reprints import core
 from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryMember
 
 
-def candidates_query(keys: list[int], exclude: int | None = None):
-    """The articles sharing at least one band key, each once: one lookup of the band
-    index (its key and article columns; a story reprinted by 300 outlets has 300 rows
-    under each of its keys)."""
-    qs = ReprintBand.objects.filter(key__in=keys)
-    if exclude is not None:
-        qs = qs.exclude(article_id=exclude)
-    return qs.values_list("article_id", flat=True).distinct().order_by()
+def candidate_signatures(keys: list[int]) -> dict[int, core.Signature | None]:
+    """The stored signatures of the articles sharing at least one of these band keys, by
+    primary key: one statement (``_candidates_sql``)."""
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(*_candidates_sql(keys))
+        rows = cursor.fetchall()
+    return {pk: core.Signature.from_bytes(bytes(data)) for pk, data in rows}
+
+
+def _candidates_sql(keys: list[int]) -> tuple[str, list]:
+    """The candidates come first, through the band index (its key and article columns;
+    a story reprinted by 300 outlets has 300 rows under each of its keys), and their
+    signatures by primary key after. On PostgreSQL as ``ANY(ARRAY(...))``, one probe per
+    candidate: as a join or ``IN (subquery)`` the planner may hash-join a sequential scan
+    of all signatures instead."""
+    bands, signatures = ReprintBand._meta.db_table, ReprintSignature._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = (
+            f'SELECT article_id, "values" FROM {signatures} WHERE article_id = ANY(ARRAY('
+            f"SELECT DISTINCT article_id FROM {bands} WHERE key = ANY(%s::bigint[])))"
+        )
+        return sql, [sorted(keys)]
+    marks = ", ".join(["%s"] * len(keys))
+    sql = (
+        f'SELECT article_id, "values" FROM {signatures} WHERE article_id IN ('
+        f"SELECT article_id FROM {bands} WHERE key IN ({marks}))"
+    )
+    return sql, sorted(keys)
 
 
 def explain_candidates(keys: list[int]) -> str:
-    """The database's plan of the candidate lookup (to show that it uses the index)."""
-    return candidates_query(keys).explain()
-
-
-def signatures_of(ids) -> dict[int, core.Signature | None]:
-    """The stored signatures of these articles, by primary key (the candidates' signatures
-    as one query with the band lookup, the planner may hash-join a sequential scan of all
-    signatures instead)."""
-    rows = ReprintSignature.objects.filter(article_id__in=sorted(ids))
-    rows = rows.values_list("article_id", "values")
-    return {pk: core.Signature.from_bytes(bytes(data)) for pk, data in rows}
+    """The database's plan of the candidate lookup (to show that it uses the indexes)."""
+    sql, params = _candidates_sql(keys)
+    explain = "EXPLAIN" if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{explain} {sql}", params)
+        return "\n".join(" ".join(map(str, row)) for row in cursor.fetchall())
 
 
 def cluster_article(article: Article) -> Story | None:
@@ -70,7 +87,7 @@ def cluster_articles(articles: list[Article]) -> list[Story | None]:
     lock_keys(keys)
     # The candidates of any of the file's articles, then the file's own as they are seen;
     # which of them an article's candidates are is told by their signatures (``shares_band``).
-    signatures = signatures_of(candidates_query(keys)) if keys else {}
+    signatures = candidate_signatures(keys)
     bodies: dict[int, frozenset[int]] = {}
     matches = []
     for article, grams, sig, _keys in signed:

@@ -13,6 +13,10 @@ gets its own header line, so every file has its own sha256), then measures on th
      child process each) of the first --db-mb megabytes, with and without the entity
      extraction: the extraction's cost as a share of the import. Without it the importer
      still segments each article for its search text; with it that segmentation is shared.
+  f. the same into a fresh PostgreSQL database (with the entities);
+  g. manage.py import_raw of those files into fresh databases, as the command reports its
+     time: --workers 0 (parse and write in one process, the sum of e/f) and the default
+     --workers 1 (a parser process parses the next files while the command writes).
 
 and prints throughput, the ratios against their targets, and the peak RSS of the parse
 loops after half and all of the corpus (files are parsed one at a time, so it should stay
@@ -188,6 +192,31 @@ def db_import(files: list[Path], entities: bool, scratch: Path, pg: str | None =
     return timing["seconds"]
 
 
+def command_import(
+    directory: Path, scratch: Path, workers: int, pg: str | None = None
+) -> tuple[float, str]:
+    """``manage.py import_raw DIRECTORY --workers N`` into a new database (SQLite, or the
+    PostgreSQL database named ``pg``), migrated and given the gazetteer first: the seconds
+    the command reports (from its start, after Django's) and its summary line."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    db = scratch / "command.sqlite3"
+    db.unlink(missing_ok=True)
+    env["DIFANG_SQLITE_PATH"] = str(db)
+    if pg:
+        env["DATABASE_URL"] = fresh_postgres(pg)
+    env.pop("DEBUG", None)
+    env["SECRET_KEY"] = secrets.token_urlsafe(32)
+    manage = [sys.executable, "manage.py"]
+    for step in (["migrate", "-v0"], ["load_regions"]):
+        subprocess.run([*manage, *step], cwd=ROOT, env=env, check=True, capture_output=True)
+    cmd = [*manage, "import_raw", str(directory), "--workers", str(workers)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=1800)
+    summary = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1]
+    if proc.returncode != 0:
+        sys.exit(f"import_raw exited {proc.returncode}: {summary}")
+    return float(re.search(r" in ([\d.]+) s ", summary).group(1)), summary
+
+
 # Each import child's jieba.lcut seconds over its files / its import seconds, by (entities,
 # pg): the ratio within one run, where the machine's load hit both alike.
 PAIRED_RATIOS: dict = {}
@@ -280,6 +309,20 @@ def main() -> None:
             for _ in range(args.repeat if args.pg_db else 0)
         ]
         f_s = min(f_runs) if args.pg_db else None
+        # g: the command, parsing in this process (--workers 0) and in one parser process
+        # beside the writes (the default); each run paired with jieba.lcut of its files.
+        g_runs: dict = {}
+        for _ in range(args.repeat):
+            for db in ("SQLite", "PostgreSQL") if args.pg_db else ("SQLite",):
+                for workers in (0, 1):
+                    jieba_s = jieba_loop(db_files)
+                    seconds, summary = command_import(
+                        db_files[0].parent,
+                        scratch,
+                        workers,
+                        args.pg_db if db == "PostgreSQL" else None,
+                    )
+                    g_runs.setdefault((db, workers), []).append((jieba_s / seconds, seconds))
 
     def rate(seconds: float) -> str:
         return f"{seconds:7.1f} s  {size_mb / seconds:6.2f} MB/s"
@@ -326,6 +369,14 @@ def main() -> None:
                 f"import into {label:<10} / jieba.lcut (paired) {ratios[-1]:6.2f}   "
                 f"target >= 0.5   {verdict(ratios[-1] >= 0.5)}  runs {spread}"
             )
+    for (db, workers), runs in g_runs.items():
+        ratios = sorted(r for r, _s in runs)
+        best = min(s for _r, s in runs)
+        print(
+            f"g. import_raw --workers {workers} into {db:<10} {best:5.1f} s "
+            f"{db_mb / best:5.2f} MB/s  / jieba.lcut (paired) {ratios[-1]:5.2f}  "
+            f"target >= 0.5  {verdict(ratios[-1] >= 0.5)}  runs {ratios[0]:.2f}–{ratios[-1]:.2f}"
+        )
     print(f"entities + search text vs parse (c / b - 1)  {overhead:6.0%}")
     import_overhead = e1_s / e0_s - 1
     print(f"entities' share of the import (e)   {import_overhead:6.0%}   target <= 30%   ", end="")
