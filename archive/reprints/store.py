@@ -12,6 +12,7 @@ one writer anyway.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 
 from django.db import connection
@@ -49,12 +50,13 @@ def _candidates_sql(keys: list[int]) -> tuple[str, list]:
             f"SELECT DISTINCT article_id FROM {bands} WHERE key = ANY(%s::bigint[])))"
         )
         return sql, [sorted(keys)]
-    marks = ", ".join(["%s"] * len(keys))
+    # SQLite: the keys as one JSON array, however many a large file has (its limit on a
+    # statement's parameters is 32,766)
     sql = (
         f'SELECT article_id, "values" FROM {signatures} WHERE article_id IN ('
-        f"SELECT article_id FROM {bands} WHERE key IN ({marks}))"
+        f"SELECT article_id FROM {bands} WHERE key IN (SELECT value FROM json_each(%s)))"
     )
-    return sql, sorted(keys)
+    return sql, [json.dumps(sorted(keys))]
 
 
 def explain_candidates(keys: list[int]) -> str:
