@@ -2,12 +2,12 @@
 
 ``simple_history.utils.bulk_create_with_history`` builds one historical instance per row in
 Python and sends every tracked column to the database a second time: for an article that
-is its whole body again, and it was a fifth of a file's write. ``bulk_create_with_history``
-here inserts the rows with the ORM (ids come back through RETURNING), then has the
-database copy them into the history table with one ``INSERT ... SELECT``: the same
-columns, history type ``+``, the same history user simple-history would record (its
-``get_default_history_user``: the request's user under its middleware) and one history
-date. Tests compare the records with simple-history's own.
+is its whole body again (copying in the database cut PostgreSQL's write of a file by
+about 4%). ``bulk_create_with_history`` here inserts the rows with the ORM (ids come back
+through RETURNING), then has the database copy them into the history table with one
+``INSERT ... SELECT``: the same columns, history type ``+``, the same history user
+simple-history would record (its ``get_default_history_user``: the request's user under
+its middleware) and one history date. Tests compare the records with simple-history's own.
 """
 
 from __future__ import annotations

@@ -414,7 +414,7 @@ class Command(BaseCommand):
         a dry run of one worker (nothing to overlap) and with --workers 0; otherwise by
         --workers processes while this one writes: with one, the next files are parsed
         while this one is written, and the import takes about as long as its writes alone
-        (the parse and PostgreSQL's side of the writes run on the other cores). At most
+        (the parse and PostgreSQL's side of the writes run on other cores). At most
         ``AHEAD`` files per worker are parsed ahead, so memory stays bounded however far
         the writes fall behind."""
         jobs = [(f, opts["encoding"], opts["fields"]) for f in files]
