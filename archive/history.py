@@ -17,6 +17,8 @@ from django.db import connection
 from django.utils import timezone
 from simple_history.utils import get_history_manager_for_model
 
+from archive.sqlin import in_values
+
 
 def bulk_create_with_history(objs: list, model) -> list:
     """``model.objects.bulk_create(objs)`` and one history record of each, as
@@ -46,14 +48,15 @@ def copy_history(model, ids: list, user, when) -> None:
         raise NotImplementedError("history_relation is not copied")
     columns = ", ".join(qn(c) for c in [*tracked, *extra])
     selected = ", ".join([*(qn(c) for c in tracked), *(_param(history, c) for c in extra)])
-    marks = ", ".join(["%s"] * len(ids))
+    pk_type = model._meta.pk.rel_db_type(connection)
+    where, params = in_values(qn(source_pk), ids, pk_type)
     sql = (
         f"INSERT INTO {qn(history._meta.db_table)} ({columns}) "
         f"SELECT {selected} FROM {qn(model._meta.db_table)} "
-        f"WHERE {qn(source_pk)} IN ({marks}) ORDER BY {qn(source_pk)}"
+        f"WHERE {where} ORDER BY {qn(source_pk)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra.values(), *ids])
+        cursor.execute(sql, [*extra.values(), *params])
 
 
 def _param(history, column: str) -> str:

@@ -10,9 +10,11 @@ type ``+``, no change reason, the request's user (simple-history's middleware) o
 from __future__ import annotations
 
 import datetime
+import sqlite3
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history as simple_history_bulk_create
 from simple_history.utils import get_history_manager_for_model
@@ -105,3 +107,21 @@ def test_no_records_when_simple_history_is_off(settings):
     (tag,) = bulk_create_with_history([Tag(name="乡村振兴")], Tag)
     assert tag.pk and not tag.history.exists()
     assert bulk_create_with_history([], Tag) == []
+
+
+@pytest.mark.django_db
+def test_a_file_of_more_rows_than_a_statement_takes_parameters_gets_every_record():
+    # A .jsonl file may hold more articles than a statement takes parameters: SQLite's
+    # default limit is 32,766 (Debian's build raises it); a build with 999 is simulated.
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        connection.ensure_connection()
+        limit = connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    try:
+        names = [f"乡村振兴第{n}批示范村" for n in range(2_500)]
+        tags = bulk_create_with_history([Tag(name=name) for name in names], Tag)
+    finally:
+        if sqlite:  # setlimit returned the limit it replaced
+            connection.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+    assert Tag.history.count() == len(names) == len(tags)
+    assert Tag.history.filter(id=tags[-1].pk, name=names[-1]).exists()

@@ -12,7 +12,6 @@ one writer anyway.
 from __future__ import annotations
 
 import datetime
-import json
 from collections import defaultdict
 
 from django.db import connection
@@ -24,6 +23,7 @@ from archive.locks import lock_keys
 from archive.models import Article
 from archive.reprints import core
 from archive.reprints.models import ReprintBand, ReprintSignature, Story, StoryMember
+from archive.sqlin import in_values
 
 
 def candidate_signatures(keys: list[int]) -> dict[int, core.Signature | None]:
@@ -44,19 +44,18 @@ def _candidates_sql(keys: list[int]) -> tuple[str, list]:
     candidate: as a join or ``IN (subquery)`` the planner may hash-join a sequential scan
     of all signatures instead."""
     bands, signatures = ReprintBand._meta.db_table, ReprintSignature._meta.db_table
+    keyed, params = in_values("key", sorted(keys))
     if connection.vendor == "postgresql":
         sql = (
             f'SELECT article_id, "values" FROM {signatures} WHERE article_id = ANY(ARRAY('
-            f"SELECT DISTINCT article_id FROM {bands} WHERE key = ANY(%s::bigint[])))"
+            f"SELECT DISTINCT article_id FROM {bands} WHERE {keyed}))"
         )
-        return sql, [sorted(keys)]
-    # SQLite: the keys as one JSON array, however many a large file has (its limit on a
-    # statement's parameters is 32,766)
-    sql = (
-        f'SELECT article_id, "values" FROM {signatures} WHERE article_id IN ('
-        f"SELECT article_id FROM {bands} WHERE key IN (SELECT value FROM json_each(%s)))"
-    )
-    return sql, [json.dumps(sorted(keys))]
+    else:
+        sql = (
+            f'SELECT article_id, "values" FROM {signatures} WHERE article_id IN ('
+            f"SELECT article_id FROM {bands} WHERE {keyed})"
+        )
+    return sql, params
 
 
 def explain_candidates(keys: list[int]) -> str:
